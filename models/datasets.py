@@ -1,0 +1,509 @@
+"""Loaders for the public training data, each with its mapping onto the service's labels.
+
+Every loader returns :class:`Example` rows whose ``labels`` hold only the labels that source
+*defines* for that row (partial labels): a label missing from the dict is unknown, not 0, and the
+trainer learns each label only from rows where it is present.  The mapping of every source is
+written down in :data:`MAPPINGS` (the model card prints it).
+
+Evaluation groups: ``group`` is what leave-one-source-out holds out together.  The three Wikipedia
+folders (Jigsaw pools, Jigsaw subsets, identity subsets) come from the same talk pages and overlap,
+so they form one group ``wikipedia``; holding out only one of them would leak the platform.
+YouTube rows carry the video in ``video`` for leave-one-video-out.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOX_LABELS = ("toxicity", "severe_toxicity", "insult", "identity_attack", "threat", "profanity")
+ALL_LABELS = ("spam", *TOX_LABELS)
+
+csv.field_size_limit(sys.maxsize)
+
+
+@dataclass
+class Example:
+    """One labelled text; ``labels`` holds only the labels its source defines (0 or 1)."""
+
+    text: str
+    source: str
+    group: str
+    labels: dict[str, int]
+    name: str | None = None
+    email: str | None = None
+    url: str | None = None
+    video: str | None = None
+    split: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def record(self) -> dict[str, str | None]:
+        """The comment as the scorer sees it (text plus the optional form fields)."""
+        return {"text": self.text, "name": self.name, "email": self.email, "url": self.url}
+
+
+SOURCES: dict[str, dict[str, str]] = {
+    "youtube-spam-collection": {
+        "licence": "CC BY 4.0 (UCI listing; not verified)",
+        "medium": "YouTube comments",
+    },
+    "sms-spam-collection": {
+        "licence": "CC BY 4.0 (UCI listing; not verified)",
+        "medium": "SMS",
+    },
+    "kaggle-insults": {
+        "licence": "Kaggle competition data terms (research use)",
+        "medium": "news/social comments",
+    },
+    "davidson-hate-speech-offensive": {"licence": "MIT", "medium": "tweets"},
+    "olid-offenseval2019": {"licence": "not stated (host repo CC BY 4.0)", "medium": "tweets"},
+    "gab-hate-corpus": {"licence": "CC BY 4.0 (OSF, not verified)", "medium": "Gab posts"},
+    "hasoc2019-english": {"licence": "not stated", "medium": "tweets/Facebook posts"},
+    "implicit-hate": {"licence": "CC BY 4.0", "medium": "tweets"},
+    "stormfront-hate-speech-vicomtech": {
+        "licence": "CC BY-SA 3.0 ES",
+        "medium": "forum sentences",
+    },
+    "jigsaw-toxic-predibase-pools": {
+        "licence": "CC0 labels, CC BY-SA 3.0 text",
+        "medium": "Wikipedia talk comments",
+    },
+    "jigsaw-toxic-comment-subsets": {
+        "licence": "CC0 labels, CC BY-SA 3.0 text",
+        "medium": "Wikipedia talk comments",
+    },
+    "wikipedia-toxicity-identity-subsets": {
+        "licence": "CC0 labels, CC BY-SA 3.0 text",
+        "medium": "Wikipedia talk comments and article sentences",
+    },
+}
+
+MAPPINGS: dict[str, str] = {
+    "youtube-spam-collection": "CLASS 1 -> spam=1, 0 -> spam=0; AUTHOR -> name; video = file",
+    "sms-spam-collection": "spam -> spam=1, ham -> spam=0 (down-weighted: another medium)",
+    "kaggle-insults": "Insult 1 -> insult=1, toxicity=1; 0 -> insult=0, toxicity=0",
+    "davidson-hate-speech-offensive": (
+        "class 0 (hate) -> identity_attack=1, toxicity=1; class 1 (offensive) -> toxicity=1, "
+        "identity_attack=0, profanity=1; class 2 -> toxicity=0, identity_attack=0, profanity=0"
+    ),
+    "olid-offenseval2019": (
+        "A NOT -> toxicity=insult=identity_attack=profanity=threat=0; A OFF -> toxicity=1; "
+        "OFF+UNT -> profanity=1, insult=0, identity_attack=0; OFF+TIN+IND -> insult=1, "
+        "identity_attack=0; OFF+TIN+GRP -> identity_attack=1; OFF+TIN+OTH -> insult=0"
+    ),
+    "gab-hate-corpus": (
+        "hd -> identity_attack; cv -> threat; vo -> profanity; any -> toxicity (all defined)"
+    ),
+    "hasoc2019-english": (
+        "NOT -> toxicity=identity_attack=profanity=insult=0; HOF -> toxicity=1; task_2 HATE -> "
+        "identity_attack=1 (else 0); PRFN -> profanity=1; task_3 TIN -> insult=1, UNT -> insult=0"
+    ),
+    "implicit-hate": (
+        "explicit_hate/implicit_hate -> identity_attack=1, toxicity=1; not_hate -> "
+        "identity_attack=0, toxicity=0, threat=0; stage-2 'threatening' -> threat=1, other "
+        "implicit subtypes -> threat=0; explicit_hate threat unknown"
+    ),
+    "stormfront-hate-speech-vicomtech": (
+        "hate -> identity_attack=1, toxicity=1; noHate -> 0, 0; relation/idk_skip dropped"
+    ),
+    "jigsaw-toxic-predibase-pools": (
+        "toxic -> toxicity, severe_toxic -> severe_toxicity, obscene -> profanity, threat -> "
+        "threat, insult -> insult, identity_hate -> identity_attack (all defined)"
+    ),
+    "jigsaw-toxic-comment-subsets": "as jigsaw-toxic-predibase-pools",
+    "wikipedia-toxicity-identity-subsets": (
+        "nonfuzzed toxic -> toxicity=1 (others unknown); non-toxic comments and all debiasing "
+        "article sentences -> every toxicity label 0"
+    ),
+}
+
+GROUPS = {
+    "jigsaw-toxic-predibase-pools": "wikipedia",
+    "jigsaw-toxic-comment-subsets": "wikipedia",
+    "wikipedia-toxicity-identity-subsets": "wikipedia",
+}
+
+
+def _group(source: str) -> str:
+    return GROUPS.get(source, source)
+
+
+def _ex(text: str, source: str, labels: dict[str, int | None], **kw: str | None) -> Example:
+    """Build an Example, dropping unknown (None) labels and applying the label implications."""
+    lab = {k: int(v) for k, v in labels.items() if v is not None}
+    # Any sub-label positive implies toxicity; a clean (toxicity=0) row has no sub-label.
+    if any(lab.get(k) == 1 for k in TOX_LABELS[1:]) and "toxicity" not in lab:
+        lab["toxicity"] = 1
+    if lab.get("toxicity") == 0:
+        for k in TOX_LABELS[1:]:
+            lab.setdefault(k, 0)
+    return Example(text=text, source=source, group=_group(source), labels=lab, **kw)
+
+
+_BYTE_RUN = re.compile(r"(?:\\+x[0-9a-fA-F]{2})+")
+_ESC = re.compile(r"\\+([ntr'\"])")
+
+
+def decode_kaggle(raw: str) -> str:
+    """Decode the Kaggle-insults ``Comment`` field: quoted, with escaped bytes and newlines.
+
+    Byte escapes come in runs that are UTF-8 sequences written as text (``\\xe2\\x80\\x99``),
+    sometimes with doubled backslashes, so runs are decoded as bytes, not one by one.
+    """
+    s = raw.strip()
+    if len(s) >= 2 and s[0] == '"' and s[-1] == '"':
+        s = s[1:-1]
+
+    def _bytes(m: re.Match[str]) -> str:
+        hexes = re.findall(r"x([0-9a-fA-F]{2})", m.group(0))
+        b = bytes(int(h, 16) for h in hexes)
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            return b.decode("latin-1")
+
+    s = _BYTE_RUN.sub(_bytes, s)
+    s = _ESC.sub(lambda m: {"n": "\n", "t": "\t", "r": "\n"}.get(m.group(1), m.group(1)), s)
+    s = re.sub(r"\\\\", r"\\", s)
+    return s
+
+
+def clean_text(s: str) -> str:
+    """Source-independent clean-up: BOMs and NULs out, surrounding whitespace stripped."""
+    return s.replace("\ufeff", "").replace("\x00", "").strip()
+
+
+def load_youtube(d: Path) -> Iterator[Example]:
+    """YouTube Spam Collection: 4 videos, CLASS 1 = spam; AUTHOR becomes the ``name`` field."""
+    for f in sorted((d / "raw/youtube-spam-collection").glob("Youtube0*.csv")):
+        video = f.stem.split("-", 1)[1]
+        with f.open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                text = clean_text(r["CONTENT"])
+                if text:
+                    yield _ex(
+                        text,
+                        "youtube-spam-collection",
+                        {"spam": int(r["CLASS"])},
+                        name=r["AUTHOR"],
+                        video=video,
+                    )
+
+
+def load_sms(d: Path) -> Iterator[Example]:
+    """SMS Spam Collection: ``label<TAB>text`` lines, no header, no CSV quoting."""
+    path = d / "raw/sms-spam-collection/SMSSpamCollection"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "\t" not in line:
+            continue
+        label, text = line.split("\t", 1)
+        text = clean_text(text)
+        if text:
+            yield _ex(text, "sms-spam-collection", {"spam": int(label == "spam")})
+
+
+def load_kaggle_insults(d: Path) -> Iterator[Example]:
+    """Kaggle 'Detecting Insults' training set: insults to a participant, news comments."""
+    with (d / "raw/kaggle-insults/train.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            text = clean_text(decode_kaggle(r["Comment"]))
+            if text:
+                y = int(r["Insult"])
+                yield _ex(text, "kaggle-insults", {"insult": y, "toxicity": y})
+
+
+def load_davidson(d: Path) -> Iterator[Example]:
+    """Davidson et al. tweets: 0 hate, 1 offensive, 2 neither (majority of crowd votes)."""
+    path = d / "raw/davidson-hate-speech-offensive/labeled_data.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            c = int(r["class"])
+            text = clean_text(r["tweet"])
+            if not text:
+                continue
+            if c == 0:
+                lab = {"identity_attack": 1, "toxicity": 1}
+            elif c == 1:
+                lab = {"toxicity": 1, "identity_attack": 0, "profanity": 1}
+            else:
+                lab = {"toxicity": 0}
+            yield _ex(text, "davidson-hate-speech-offensive", lab)
+
+
+def _read_tsv(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+
+
+def load_olid(d: Path) -> Iterator[Example]:
+    """OLID (OffensEval 2019) training tweets with the three-level A/B/C annotation."""
+    for r in _read_tsv(d / "raw/olid-offenseval2019/olid-training-v1.0.tsv"):
+        text = clean_text(r["tweet"])
+        if not text:
+            continue
+        a, b, c = r["subtask_a"].strip(), r["subtask_b"].strip(), r["subtask_c"].strip()
+        lab: dict[str, int | None]
+        if a == "NOT":
+            lab = {"toxicity": 0}
+        elif b == "UNT":
+            lab = {"toxicity": 1, "profanity": 1, "insult": 0, "identity_attack": 0}
+        elif c == "IND":
+            lab = {"toxicity": 1, "insult": 1, "identity_attack": 0}
+        elif c == "GRP":
+            lab = {"toxicity": 1, "identity_attack": 1}
+        elif c == "OTH":
+            lab = {"toxicity": 1, "insult": 0}
+        else:
+            lab = {"toxicity": 1}
+        yield _ex(text, "olid-offenseval2019", lab)
+
+
+def load_gab(d: Path) -> Iterator[Example]:
+    """Gab Hate Corpus training split: hd (human dignity), cv (call for violence), vo."""
+    for r in _read_tsv(d / "raw/gab-hate-corpus/ghc_train.tsv"):
+        text = clean_text(r["text"].strip('"').replace('""', '"'))
+        if not text:
+            continue
+        hd, cv, vo = int(r["hd"]), int(r["cv"]), int(r["vo"])
+        lab = {
+            "identity_attack": hd,
+            "threat": cv,
+            "profanity": vo,
+            "toxicity": int(hd or cv or vo),
+        }
+        yield _ex(text, "gab-hate-corpus", lab)
+
+
+def load_hasoc(d: Path) -> Iterator[Example]:
+    """HASOC 2019 English training split (task_1 HOF/NOT, task_2 type, task_3 target)."""
+    for r in _read_tsv(d / "raw/hasoc2019-english/english_dataset_train.tsv"):
+        text = clean_text(r["text"])
+        if not text:
+            continue
+        t1, t2, t3 = r["task_1"].strip(), r["task_2"].strip(), r["task_3"].strip()
+        if t1 == "NOT":
+            lab: dict[str, int | None] = {"toxicity": 0}
+        else:
+            lab = {
+                "toxicity": 1,
+                "identity_attack": int(t2 == "HATE"),
+                "profanity": 1 if t2 == "PRFN" else None,
+                "insult": 1 if t3 == "TIN" else (0 if t3 == "UNT" else None),
+            }
+        yield _ex(text, "hasoc2019-english", lab)
+
+
+def _ih_key(s: str) -> str:
+    return " ".join(s.split())
+
+
+def load_implicit_hate(d: Path) -> Iterator[Example]:
+    """Implicit Hate corpus: stage-1 classes, with stage-2 'threatening' joined by post text."""
+    base = d / "raw/implicit-hate"
+    sub: dict[str, str] = {}
+    for r in _read_tsv(base / "implicit_hate_v1_stg2_posts.tsv"):
+        sub[_ih_key(r["post"])] = (r["implicit_class"] or "").strip()
+    for r in _read_tsv(base / "implicit_hate_v1_stg1_posts.tsv"):
+        raw = r["post"].strip()
+        if raw.startswith('"') and raw.endswith('"'):
+            raw = raw[1:-1].replace('""', '"')
+        text = clean_text(raw)
+        if not text:
+            continue
+        cls = r["class"].strip()
+        if cls == "not_hate":
+            lab: dict[str, int | None] = {"toxicity": 0}
+        else:
+            st = sub.get(_ih_key(r["post"]))
+            threat = None
+            if cls == "implicit_hate" and st:
+                threat = int(st == "threatening")
+            lab = {"toxicity": 1, "identity_attack": 1, "threat": threat}
+        yield _ex(text, "implicit-hate", lab, meta={"class": cls})
+
+
+def load_stormfront(d: Path) -> Iterator[Example]:
+    """Stormfront sentences: hate / noHate (relation and idk/skip are dropped)."""
+    path = d / "raw/stormfront-hate-speech-vicomtech/stormfront_sentences.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            label = r["label"].strip()
+            text = clean_text(r["text"])
+            if not text or label not in ("hate", "noHate"):
+                continue
+            y = int(label == "hate")
+            yield _ex(
+                text, "stormfront-hate-speech-vicomtech", {"identity_attack": y, "toxicity": y}
+            )
+
+
+_JIGSAW_MAP = {
+    "toxic": "toxicity",
+    "severe_toxic": "severe_toxicity",
+    "obscene": "profanity",
+    "threat": "threat",
+    "insult": "insult",
+    "identity_hate": "identity_attack",
+}
+
+
+def _jigsaw_row(r: dict[str, str]) -> dict[str, int | None]:
+    return {ours: int(float(r[theirs])) for theirs, ours in _JIGSAW_MAP.items()}
+
+
+def load_jigsaw_pools(d: Path) -> Iterator[Example]:
+    """Jigsaw 6,200-row pools; ``split`` keeps Kaggle's train/test origin of each pool."""
+    path = d / "raw/jigsaw-toxic-predibase-pools/jigsaw_pools_6200.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            text = clean_text(r["comment_text"])
+            if text:
+                yield _ex(
+                    text,
+                    "jigsaw-toxic-predibase-pools",
+                    _jigsaw_row(r),
+                    split=r["pool"].split(".")[0],
+                )
+
+
+def load_jigsaw_subsets(d: Path) -> Iterator[Example]:
+    """Jigsaw 2,000-row subset and the 101-row lowercased IBM sample."""
+    base = d / "raw/jigsaw-toxic-comment-subsets"
+    for name in ("hieunt91_toxic_comments_2000.csv", "ibm_max_test_examples_101.csv"):
+        with (base / name).open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                text = clean_text(r["comment_text"])
+                if text:
+                    yield _ex(
+                        text,
+                        "jigsaw-toxic-comment-subsets",
+                        _jigsaw_row(r),
+                        split=r.get("dataset") or "test",
+                    )
+
+
+def load_wikipedia_identity(d: Path) -> Iterator[Example]:
+    """Identity-term subsets: real talk comments (toxic/not) and clean article sentences."""
+    base = d / "raw/wikipedia-toxicity-identity-subsets"
+    with (base / "toxicity_nonfuzzed_testset.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            text = clean_text(r["comment"])
+            if text:
+                y = int(r["toxic"].strip() == "True")
+                yield _ex(text, "wikipedia-toxicity-identity-subsets", {"toxicity": y})
+    with (base / "toxicity_debiasing_data.tsv").open(encoding="utf-8", newline="") as fh:
+        debias = list(csv.DictReader(fh, delimiter="\t"))
+    for r in debias:
+        text = clean_text(r["comment"] or "")
+        if text:
+            yield _ex(
+                text,
+                "wikipedia-toxicity-identity-subsets",
+                {"toxicity": 0},
+                meta={"kind": "article"},
+            )
+
+
+LOADERS = {
+    "youtube-spam-collection": load_youtube,
+    "sms-spam-collection": load_sms,
+    "kaggle-insults": load_kaggle_insults,
+    "davidson-hate-speech-offensive": load_davidson,
+    "olid-offenseval2019": load_olid,
+    "gab-hate-corpus": load_gab,
+    "hasoc2019-english": load_hasoc,
+    "implicit-hate": load_implicit_hate,
+    "stormfront-hate-speech-vicomtech": load_stormfront,
+    "jigsaw-toxic-predibase-pools": load_jigsaw_pools,
+    "jigsaw-toxic-comment-subsets": load_jigsaw_subsets,
+    "wikipedia-toxicity-identity-subsets": load_wikipedia_identity,
+}
+SPAM_SOURCES = ("youtube-spam-collection", "sms-spam-collection")
+TOX_SOURCES = tuple(s for s in LOADERS if s not in SPAM_SOURCES)
+
+
+def load_feedback(path: Path) -> Iterator[Example]:
+    """Moderator labels, JSONL ``{"text","name","email","url","labels":{label: 0|1}}``."""
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            text = clean_text(r.get("text") or "")
+            labels = {k: int(v) for k, v in (r.get("labels") or {}).items() if k in ALL_LABELS}
+            if text and labels:
+                yield _ex(
+                    text,
+                    "feedback",
+                    labels,
+                    name=r.get("name"),
+                    email=r.get("email"),
+                    url=r.get("url"),
+                )
+
+
+def dedupe_key(text: str) -> str:
+    """Key under which two texts count as the same: case, width and spacing folded."""
+    s = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w@#]+", " ", s).split())
+
+
+def dedupe(rows: Iterable[Example]) -> list[Example]:
+    """Merge rows with the same key within a group; a label that conflicts becomes unknown.
+
+    Runs before any split so that a text never sits on both sides of one.  Across groups,
+    duplicates are kept once in the first group seen (the Wikipedia folders share a group).
+    """
+    out: dict[str, Example] = {}
+    conflicts: dict[str, set[str]] = {}
+    for ex in rows:
+        k = dedupe_key(ex.text)
+        if not k:
+            continue
+        if k not in out:
+            out[k] = ex
+            conflicts[k] = set()
+            continue
+        kept = out[k]
+        if kept.group != ex.group:
+            continue
+        for lab, y in ex.labels.items():
+            if lab in conflicts[k]:
+                continue
+            if lab in kept.labels and kept.labels[lab] != y:
+                conflicts[k].add(lab)
+            elif lab not in kept.labels:
+                kept.labels[lab] = y
+    for k, ex in out.items():
+        for lab in conflicts[k]:
+            ex.labels.pop(lab, None)
+    return [ex for ex in out.values() if ex.labels]
+
+
+def load_all(
+    data_dir: Path, sources: Iterable[str] | None = None, feedback: Path | None = None
+) -> list[Example]:
+    """Load, clean and deduplicate every (or the named) source under ``data_dir``."""
+    data_dir = Path(data_dir)
+    rows: list[Example] = []
+    for name in sources or LOADERS:
+        rows.extend(LOADERS[name](data_dir))
+    if feedback is not None:
+        rows.extend(load_feedback(Path(feedback)))
+    return dedupe(rows)
+
+
+def default_data_dir() -> Path:
+    """``$MODERATION_DATA_DIR``, else ``../shared/datasets`` next to the repository."""
+    import os
+
+    env = os.environ.get("MODERATION_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "shared" / "datasets"
