@@ -1,0 +1,90 @@
+"""Liveness, readiness and Prometheus metrics; no key needed (expose them to your network only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from redis.exceptions import RedisError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from moderation import db
+from moderation.queue import SCORE_QUEUE, get_queue
+from moderation.storage import Comment, CommentStatus
+
+blp = Blueprint("health", __name__, description="Health and metrics")
+
+
+@blp.route("/healthz")
+class Liveness(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+
+def check_database() -> str:
+    try:
+        db.session().execute(text("SELECT 1"))
+        return "ok"
+    except SQLAlchemyError as error:
+        return f"error: {type(error).__name__}"
+
+
+def check_redis() -> str:
+    redis = current_app.extensions["redis"]
+    if redis is None:
+        return "error: REDIS_URL is not set"
+    try:
+        redis.ping()
+        return "ok"
+    except RedisError as error:
+        return f"error: {type(error).__name__}"
+
+
+@blp.route("/readyz")
+class Readiness(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, Any]:
+        """The database answers (503 if not); Redis is reported but not required.
+
+        Submissions are accepted without Redis (the sweeper enqueues them later), so a Redis
+        outage must not take the API out of a load balancer.
+        """
+        checks = {"database": check_database(), "redis": check_redis()}
+        if checks["database"] != "ok":
+            abort(503, message="The database is unavailable.", errors=checks)
+        return {"status": "ok", "checks": checks}
+
+
+@blp.route("/metrics")
+class Metrics(MethodView):
+    def get(self) -> Response:
+        """Comment counts by status, the oldest pending comment's age and the queue length."""
+        session = db.session()
+        lines = [
+            "# HELP moderation_comments Comments stored, by status.",
+            "# TYPE moderation_comments gauge",
+        ]
+        counts = dict(
+            session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+        )
+        for status in CommentStatus:
+            lines.append(
+                f'moderation_comments{{status="{status.value}"}} {counts.get(status.value, 0)}'
+            )
+        redis = current_app.extensions["redis"]
+        if redis is not None:
+            try:
+                length = get_queue(redis, SCORE_QUEUE).count
+                lines += [
+                    "# HELP moderation_queue_length Jobs waiting in the scoring queue.",
+                    "# TYPE moderation_queue_length gauge",
+                    f"moderation_queue_length {length}",
+                ]
+            except RedisError:
+                pass
+        return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

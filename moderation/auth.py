@@ -1,0 +1,84 @@
+"""Site keys, moderator and admin tokens: creation, lookup and the checks views rely on.
+
+A key is shown once, when it is created; the database keeps only its SHA-256. Keys carry 256 bits
+of randomness, so a plain hash is enough (no slow password hash is needed) and the lookup is an
+indexed equality on the hash, which leaks no timing about the secret itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import g, request
+from flask_smorest import abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation.storage import ApiKey, Role, Site
+
+KEY_PREFIX = {Role.SUBMIT: "msk_", Role.MODERATE: "mmt_", Role.ADMIN: "mat_"}
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(session: Session, role: Role, site: Site | None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its one-time plaintext."""
+    if role is Role.SUBMIT and site is None:
+        raise ValueError("a submit key belongs to one site")
+    plaintext = KEY_PREFIX[role] + secrets.token_urlsafe(32)
+    key = ApiKey(role=role.value, site=site, key_hash=hash_key(plaintext), prefix=plaintext[:10])
+    session.add(key)
+    session.flush()
+    return key, plaintext
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, role and the site it is bound to (None: every site)."""
+
+    key_id: int
+    role: Role
+    site_id: int | None
+
+    def can_access_site(self, site_id: int) -> bool:
+        return self.site_id is None or self.site_id == site_id
+
+
+def find_key(session: Session, plaintext: str) -> ApiKey | None:
+    digest = hash_key(plaintext)
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    if key is None or key.revoked_at is not None:
+        return None
+    # The row was found by its hash; compare again in constant time as defence in depth.
+    return key if hmac.compare_digest(key.key_hash, digest) else None
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate(session: Session, *roles: Role) -> Principal:
+    """The caller's principal, or abort 401 (no valid key) / 403 (a key of another role)."""
+    token = bearer_token()
+    if token is None:
+        abort(401, message="Send a key as 'Authorization: Bearer <key>'.")
+    key = find_key(session, token)
+    if key is None:
+        abort(401, message="The key is unknown or revoked.")
+    role = Role(key.role)
+    # An admin may do what a moderator may; nobody else inherits.
+    allowed = set(roles) | ({Role.ADMIN} if Role.MODERATE in roles else set())
+    if role not in allowed:
+        abort(403, message=f"A {role.value} key cannot do this.")
+    principal = Principal(key_id=key.id, role=role, site_id=key.site_id)
+    g.principal = principal
+    return principal

@@ -1,0 +1,109 @@
+"""Settings read from the environment and checked at start-up.
+
+Every setting has an environment variable of the same name with the prefix ``MODERATION_`` (except
+``REDIS_URL``, the name every Redis tool already uses). There are no default secrets: in
+production mode the service refuses to start without ``MODERATION_SECRET_KEY``; in development
+mode (``moderation up``) a random secret is generated once and kept under the state folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from moderation.exceptions import ConfigurationError
+
+DEFAULT_STATE_DIR = "var"
+
+# name -> (default, type); the order is the order of the README's configuration table.
+SETTINGS: dict[str, tuple[Any, type]] = {
+    "ENV": ("development", str),
+    "STATE_DIR": (DEFAULT_STATE_DIR, str),
+    "DATABASE_URL": ("", str),
+    "REDIS_URL": ("", str),
+    "SECRET_KEY": ("", str),
+    "WAIT_MAX_MS": (5000, int),
+    "MAX_BODY_BYTES": (65536, int),
+    "SWEEP_AFTER_SECONDS": (30, int),
+    "SWEEP_INTERVAL_SECONDS": (10, int),
+    "MAX_SCORE_ATTEMPTS": (3, int),
+    "PROXY_HOPS": (0, int),
+    "RATE_LIMIT_SUBMIT": ("60 per minute", str),
+    "RATE_LIMIT_DEFAULT": ("600 per minute", str),
+    "RATE_LIMIT_ENABLED": (True, bool),
+    "MODELS_DIR": ("", str),
+}
+
+
+def _parse(value: str, kind: type) -> Any:
+    if kind is bool:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return kind(value)
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting from the environment, falling back to its default."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for name, (default, kind) in SETTINGS.items():
+        variable = "REDIS_URL" if name == "REDIS_URL" else f"MODERATION_{name}"
+        raw = environ.get(variable)
+        try:
+            config[name] = default if raw in (None, "") else _parse(raw, kind)
+        except ValueError as error:
+            raise ConfigurationError(
+                f"{variable}={raw!r} is not a valid {kind.__name__}"
+            ) from error
+    return config
+
+
+def finalize(config: dict[str, Any]) -> dict[str, Any]:
+    """Fill in derived settings and refuse settings that cannot work.
+
+    The database defaults to SQLite under the state folder. Without ``SECRET_KEY`` a development
+    service generates one and keeps it in ``STATE_DIR/secret_key`` so client IP hashes stay
+    comparable across restarts; a production service stops instead.
+    """
+    data_dir = Path(config["STATE_DIR"])
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{(data_dir / 'moderation.db').resolve()}"
+    if config["ENV"] not in {"development", "production", "testing"}:
+        raise ConfigurationError("MODERATION_ENV must be development, production or testing")
+    if not config["SECRET_KEY"]:
+        if config["ENV"] == "production":
+            raise ConfigurationError(
+                "MODERATION_SECRET_KEY is required in production: "
+                'generate one with python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+        config["SECRET_KEY"] = development_secret(data_dir)
+    elif config["ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
+        raise ConfigurationError("MODERATION_SECRET_KEY must be at least 32 characters")
+    if config["ENV"] == "production" and not config["REDIS_URL"]:
+        raise ConfigurationError("REDIS_URL is required in production")
+    return config
+
+
+def development_secret(data_dir: Path) -> str:
+    """Return the secret kept in the data folder, creating it on first use."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    # O_EXCL so two processes starting together agree on one secret.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
+def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Settings from the environment, then ``overrides``, checked."""
+    config = from_environment()
+    config.update(overrides or {})
+    return finalize(config)

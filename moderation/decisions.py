@@ -1,0 +1,79 @@
+"""Changes of a comment's status and their audit trail, by the policy or by a moderator.
+
+Every status change writes a ``Decision`` row in the same transaction, so the history of a comment
+is complete by construction. The policy's verdict is a compare-and-set on ``status = 'pending'``:
+a second run of the same scoring job (a retry, the sweeper, two workers) finds nothing to update
+and records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from moderation.policy import Verdict
+from moderation.storage import Actor, Comment, CommentStatus, Decision, utcnow
+
+# A moderator's action -> (new status, reason recorded with it).
+ACTION_OUTCOMES: dict[str, tuple[CommentStatus, str | None]] = {
+    "approve": (CommentStatus.APPROVED, None),
+    "reject": (CommentStatus.REJECTED, None),
+    "spam": (CommentStatus.REJECTED, "spam"),
+    "not_spam": (CommentStatus.APPROVED, None),
+}
+
+
+def record_verdict(session: Session, comment_id: str, verdict: Verdict) -> bool:
+    """Apply the policy's verdict if the comment is still pending; True if this call applied it."""
+    now = utcnow()
+    result = session.execute(
+        update(Comment)
+        .where(Comment.id == comment_id, Comment.status == CommentStatus.PENDING.value)
+        .values(
+            status=verdict.status,
+            reasons=list(verdict.reasons),
+            decided_by=Actor.POLICY.value,
+            decided_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    session.add(
+        Decision(
+            comment_id=comment_id,
+            actor=Actor.POLICY.value,
+            action="score",
+            from_status=CommentStatus.PENDING.value,
+            to_status=verdict.status,
+            reasons=list(verdict.reasons),
+            created_at=now,
+        )
+    )
+    return True
+
+
+def apply_moderator_decision(
+    session: Session, comment: Comment, action: str, key_id: int | None, note: str | None
+) -> Decision:
+    """Set the status a moderator chose and log it; reasons keep the label the action implies."""
+    status, reason = ACTION_OUTCOMES[action]
+    reasons: Sequence[str] = [reason] if reason else []
+    decision = Decision(
+        comment_id=comment.id,
+        actor=Actor.MODERATOR.value,
+        key_id=key_id,
+        action=action,
+        from_status=comment.status,
+        to_status=status.value,
+        reasons=list(reasons),
+        note=note or None,
+    )
+    comment.status = status.value
+    comment.reasons = list(reasons)
+    comment.decided_by = Actor.MODERATOR.value
+    comment.decided_at = decision.created_at = utcnow()
+    session.add(decision)
+    return decision

@@ -1,0 +1,42 @@
+"""One JSON error shape for every failure: ``{"code", "status", "message", "errors"}``.
+
+flask-smorest already answers HTTP errors as JSON; this makes ``message`` and ``errors`` always
+present, turns a database outage into 503 with Retry-After and malformed JSON into 400.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import flask_smorest
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying when the database is unreachable.
+RETRY_AFTER_SECONDS = 5
+
+
+class Api(flask_smorest.Api):
+    def _register_error_handlers(self) -> None:
+        super()._register_error_handlers()
+        self._app.register_error_handler(OperationalError, self.handle_database_error)
+        self._app.register_error_handler(DBAPIError, self.handle_database_error)
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        payload, code, headers = super().handle_http_exception(error)
+        payload.setdefault("message", error.description)
+        payload.setdefault("errors", {})
+        return payload, code, headers
+
+    def handle_database_error(self, error: DBAPIError) -> Any:
+        # Only connection-level failures mean "try later"; anything else is a bug (500).
+        if not error.connection_invalidated and not isinstance(error, OperationalError):
+            raise error
+        logger.warning("database unavailable: %s", error.orig)
+        unavailable = ServiceUnavailable("The database is unavailable; retry later.")
+        payload, code, headers = self.handle_http_exception(unavailable)
+        headers = {**headers, "Retry-After": str(RETRY_AFTER_SECONDS)}
+        return payload, code, headers

@@ -1,0 +1,79 @@
+"""Enqueue jobs by dotted path, and the sweeper that re-enqueues what Redis lost.
+
+Redis carries only comment ids; the database is the source of truth. An enqueue that fails (Redis
+down, a network blip) is logged and forgiven: the comment stays ``pending`` in the database and
+``sweep`` enqueues it again once it is older than ``SWEEP_AFTER_SECONDS``. The web process imports
+this module but never ``workers``: jobs are named by their dotted path.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation.storage import Comment, CommentStatus, utcnow
+
+logger = logging.getLogger(__name__)
+
+SCORE_QUEUE = "score"
+WEBHOOK_QUEUE = "webhooks"
+SCORE_JOB = "workers.jobs.score_comment"
+# Back-off between retries of a failed scoring job, in seconds.
+SCORE_RETRY_INTERVALS = [1, 5, 15]
+
+
+def connect(url: str) -> Redis:
+    """A Redis client with short timeouts, so an outage fails fast instead of hanging a request."""
+    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5, health_check_interval=30)
+
+
+def get_queue(connection: Redis, name: str = SCORE_QUEUE) -> Queue:
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def enqueue_score(connection: Redis, comment_id: str) -> bool:
+    """Ask a worker to score a comment; False (and a log line) if Redis could not take it."""
+    try:
+        get_queue(connection).enqueue(
+            SCORE_JOB,
+            comment_id,
+            job_id=f"score-{comment_id}",
+            retry=Retry(max=len(SCORE_RETRY_INTERVALS), interval=SCORE_RETRY_INTERVALS),
+            result_ttl=0,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except RedisError as error:
+        logger.warning("could not enqueue comment %s, the sweeper will: %s", comment_id, error)
+        return False
+    return True
+
+
+def sweep(session: Session, connection: Redis, older_than_seconds: int, limit: int = 1000) -> int:
+    """Re-enqueue comments still pending after ``older_than_seconds``; return how many.
+
+    Scoring is idempotent, so enqueuing a comment that is also still in the queue costs one
+    redundant job, never a second verdict.
+    """
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = session.scalars(
+        select(Comment.id)
+        .where(Comment.status == CommentStatus.PENDING.value, Comment.created_at < cutoff)
+        .order_by(Comment.created_at)
+        .limit(limit)
+    ).all()
+    enqueued = sum(enqueue_score(connection, comment_id) for comment_id in ids)
+    if ids:
+        logger.info("sweeper re-enqueued %d of %d pending comments", enqueued, len(ids))
+    return enqueued
+
+
+def verdict_channel(comment_id: str) -> str:
+    """The pub/sub channel a worker announces a comment's verdict on (for ``?wait=``)."""
+    return f"moderation:verdict:{comment_id}"

@@ -1,0 +1,178 @@
+"""Marshmallow schemas for every request and response body.
+
+The same schemas validate requests, serialize responses and generate ``/openapi.json``. Request
+schemas reject unknown fields (marshmallow's default), so a typo in a field name is a 422 that names
+the field rather than a silently dropped value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+LABELS = ("spam", "toxicity", "severe_toxicity", "insult", "identity_attack", "threat", "profanity")
+STATUSES = ("pending", "approved", "held", "rejected")
+ACTIONS = ("approve", "reject", "spam", "not_spam")
+
+
+def _clean_text(value: str) -> None:
+    # NUL cannot be stored by PostgreSQL and is never part of a real comment; lone surrogates
+    # (invalid Unicode that JSON escapes can smuggle in) cannot be encoded as UTF-8.
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ma.ValidationError("Must be valid Unicode (no unpaired surrogates).") from error
+
+
+def _text(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(min=minimum, max=maximum), _clean_text], **kwargs
+    )
+
+
+class ThreadSchema(ma.Schema):
+    id = _text(1, 200, required=True)
+    url = fields.Url(validate=validate.Length(max=2048))
+    title = _text(0, 500)
+
+
+class CommentSubmitSchema(ma.Schema):
+    name = _text(1, 100, required=True, metadata={"description": "The author's display name."})
+    text = _text(1, 10_000, required=True, metadata={"description": "The comment, as typed."})
+    email = fields.Email(validate=validate.Length(max=254))
+    url = fields.Url(validate=validate.Length(max=2048))
+    thread = fields.Nested(ThreadSchema)
+    parent_id = _text(1, 200)
+    language = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"))
+    client_id = _text(
+        1,
+        200,
+        metadata={"description": "The site's own id for this comment; also an idempotency key."},
+    )
+
+
+class WaitArgsSchema(ma.Schema):
+    wait = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "Milliseconds to wait for the verdict (capped by the server)."},
+    )
+
+
+class SpanSchema(ma.Schema):
+    start = fields.Integer()
+    end = fields.Integer()
+    text = fields.String()
+    weight = fields.Float()
+
+
+class LinksSchema(ma.Schema):
+    self = fields.String()
+    history = fields.String()
+    decision = fields.String()
+
+
+class CommentSchema(ma.Schema):
+    """A comment as its site sees it: status, verdict, reasons and scores; no personal data."""
+
+    id = fields.String()
+    site = fields.Function(lambda comment: comment.site.name)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    reasons = fields.List(fields.String())
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    scored_at = fields.DateTime(allow_none=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    model_versions = fields.Dict(keys=fields.String(), values=fields.String())
+    explanations = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(SpanSchema)))
+    links = fields.Method("get_links")
+
+    def get_links(self, comment: Any) -> dict[str, str]:
+        base = f"/v1/comments/{comment.id}"
+        return {"self": base, "history": f"{base}/history", "decision": f"{base}/decision"}
+
+
+class ThreadOutSchema(ma.Schema):
+    id = fields.String(attribute="thread_id", allow_none=True)
+    url = fields.String(attribute="thread_url", allow_none=True)
+    title = fields.String(attribute="thread_title", allow_none=True)
+
+
+class ReviewCommentSchema(CommentSchema):
+    """A comment as a moderator sees it: everything the site sent, the IP only as a hash."""
+
+    name = fields.String()
+    text = fields.String()
+    email = fields.String(allow_none=True)
+    author_hash = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    thread = fields.Function(lambda comment: ThreadOutSchema().dump(comment))
+    parent_id = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
+    client_id = fields.String(allow_none=True)
+    ip_hash = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    referrer = fields.String(allow_none=True)
+
+
+class ReviewQueueArgsSchema(ma.Schema):
+    status = fields.String(load_default="held", validate=validate.OneOf(STATUSES))
+    site = fields.String()
+    thread = fields.String()
+    label = fields.String(validate=validate.OneOf(LABELS))
+    min_score = fields.Float(validate=validate.Range(min=0, max=1))
+    reason = fields.String(validate=validate.Regexp(r"^[a-z_]{1,40}$"))
+    author = fields.String(metadata={"description": "An author hash, as listed with comments."})
+    since = fields.AwareDateTime(default_timezone=None)
+    until = fields.AwareDateTime(default_timezone=None)
+    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String()
+
+    @ma.validates_schema
+    def _score_needs_label(self, data: dict[str, Any], **_: Any) -> None:
+        if "min_score" in data and "label" not in data:
+            raise ma.ValidationError("min_score needs a label.", "min_score")
+
+
+class ReviewPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(ReviewCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DecisionSubmitSchema(ma.Schema):
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    reason = _text(0, 1000)
+
+
+class BulkDecisionSubmitSchema(DecisionSubmitSchema):
+    ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class DecisionSchema(ma.Schema):
+    id = fields.Integer()
+    comment_id = fields.String()
+    actor = fields.String()
+    key_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    reasons = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class HistorySchema(ma.Schema):
+    comment = fields.Nested(ReviewCommentSchema)
+    decisions = fields.List(fields.Nested(DecisionSchema))
+
+
+class BulkResultSchema(ma.Schema):
+    decided = fields.List(fields.String())
+    not_found = fields.List(fields.String())

@@ -1,0 +1,255 @@
+"""SQLAlchemy models and the database handle shared by the API, the workers and the CLI.
+
+One code path serves SQLite (the embedded default) and PostgreSQL (production). Times are stored
+in UTC; SQLite returns them naive, so ``UTCDateTime`` makes every value read back timezone-aware.
+The schema itself is created by the Alembic migrations in ``moderation/migrations``.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    scoped_session,
+    sessionmaker,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use moderation.storage.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    HELD = "held"
+    REJECTED = "rejected"
+
+
+class Role(enum.StrEnum):
+    SUBMIT = "submit"
+    MODERATE = "moderate"
+    ADMIN = "admin"
+
+
+class Actor(enum.StrEnum):
+    POLICY = "policy"
+    MODERATOR = "moderator"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    origins: Mapped[list[Any]] = mapped_column(default=list)
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A site key, moderator token or admin token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # NULL site: the key is valid for every site (admin, or a moderator of all sites).
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    site: Mapped[Site | None] = relationship()
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_status_created", "status", "created_at"),
+        Index("ix_comments_site_created", "site_id", "created_at"),
+        UniqueConstraint("site_id", "idempotency_key", name="uq_comments_idempotency"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING.value)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    decided_by: Mapped[str | None] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None]
+
+    name: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(254))
+    author_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    thread_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    thread_url: Mapped[str | None] = mapped_column(String(2048))
+    thread_title: Mapped[str | None] = mapped_column(String(500))
+    parent_id: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(35))
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    referrer: Mapped[str | None] = mapped_column(String(2048))
+
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    model_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    explanations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    score_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scored_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship()
+
+
+class Score(Base):
+    """One label's probability from one model version; the source of the per-label filters."""
+
+    __tablename__ = "scores"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "label", "model_version", name="uq_scores_label_version"),
+        Index("ix_scores_label_value", "label", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Decision(Base):
+    """The audit log: every change of a comment's status, by the policy or a moderator."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(16))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the API read while a worker writes; busy_timeout waits instead of failing on a
+    # lock; NORMAL sync is durable across process crashes (not power loss) and much faster.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the settings each backend needs."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class Database:
+    """The engine and a thread-scoped session, bound to a Flask app or used on its own."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.engine: Engine | None = None
+        self.session: scoped_session[Session] | None = None
+        if url:
+            self.configure(url)
+
+    def configure(self, url: str) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine = make_engine(url)
+        self.session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
+
+    def init_app(self, app: Any) -> None:
+        self.configure(app.config["DATABASE_URL"])
+        app.extensions["database"] = self
+        app.teardown_appcontext(self.remove)
+
+    def remove(self, _exception: BaseException | None = None) -> None:
+        if self.session is not None:
+            self.session.remove()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        assert self.session is not None, "Database.configure() was not called"
+        session = self.session()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            self.session.remove()

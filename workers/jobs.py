@@ -1,0 +1,169 @@
+"""Background jobs. Each takes ids, not objects, and is idempotent.
+
+``score_comment`` may run more than once for one comment (an RQ retry, the sweeper, a worker that
+died after committing): the score rows are keyed by (comment, label, model version) and the verdict
+is a compare-and-set on ``pending``, so a second run changes nothing and announces nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import get_current_job
+from sqlalchemy import select
+
+from moderation import db
+from moderation.decisions import record_verdict
+from moderation.policy import Verdict, decide, unscored
+from moderation.queue import verdict_channel
+from moderation.storage import Comment, CommentStatus, Score, Site, utcnow
+
+if TYPE_CHECKING:
+    from models.scorer import Scorer
+
+logger = logging.getLogger(__name__)
+
+
+class Runtime:
+    """What a worker process loads once, before its first job: settings and the models."""
+
+    scorer: Scorer | None = None
+    max_attempts: int = 3
+
+
+def scorer() -> Scorer:
+    if Runtime.scorer is None:
+        # Normally loaded by the worker at start-up; this covers jobs run in other processes
+        # (tests, `rq worker` started by hand).
+        from models.registry import load_scorer
+
+        Runtime.scorer = load_scorer()
+    return Runtime.scorer
+
+
+def count_attempt(comment_id: str) -> tuple[int, str] | None:
+    """Record that scoring starts; the attempt number and status, None if the comment is gone.
+
+    Committed before scoring, so an attempt that kills the process still counts and a poison
+    comment cannot crash workers forever.
+    """
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        if comment is None:
+            return None
+        if comment.status == CommentStatus.PENDING.value:
+            comment.score_attempts += 1
+        return comment.score_attempts, comment.status
+
+
+def save_scores(comment_id: str, scores: dict[str, float], explanations: dict[str, Any]) -> Verdict:
+    """Store the scores and apply the site's policy, in one transaction."""
+    model = scorer()
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        site = session.get(Site, comment.site_id)
+        verdict = decide(scores, site.policy if site else None, model.thresholds)
+        versions = {label: model.versions[model.label_models[label]] for label in scores}
+        existing = set(
+            session.execute(
+                select(Score.label, Score.model_version).where(Score.comment_id == comment_id)
+            ).tuples()
+        )
+        for label, value in scores.items():
+            if (label, versions[label]) not in existing:
+                session.add(
+                    Score(
+                        comment_id=comment_id,
+                        label=label,
+                        value=value,
+                        model_version=versions[label],
+                    )
+                )
+        if comment.status == CommentStatus.PENDING.value:
+            comment.scores = scores
+            comment.model_versions = dict(model.versions)
+            comment.explanations = explanations
+            comment.scored_at = utcnow()
+            record_verdict(session, comment_id, verdict)
+        return verdict
+
+
+def explain(comment: dict[str, Any], scores: dict[str, float]) -> dict[str, Any]:
+    """Spans of the original text behind each label at or above its model threshold."""
+    model = scorer()
+    labels = [label for label, p in scores.items() if p >= model.thresholds.get(label, 0.5)]
+    if not labels:
+        return {}
+    return {
+        label: [
+            {"start": s.start, "end": s.end, "text": s.text, "weight": round(s.weight, 4)}
+            for s in spans
+        ]
+        for label, spans in model.explain(comment, labels).items()
+    }
+
+
+def announce(comment_id: str, status: str) -> None:
+    """Tell API processes waiting on ``?wait=`` that the verdict is in (best effort)."""
+    job = get_current_job()
+    connection: Redis | None = job.connection if job is not None else None
+    if connection is None:
+        return
+    try:
+        connection.publish(verdict_channel(comment_id), status)
+    except RedisError as error:
+        logger.warning("could not announce verdict of %s: %s", comment_id, error)
+
+
+def load_fields(comment_id: str) -> dict[str, Any]:
+    """The fields the models read, from the database (the queue carries only the id)."""
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        return {
+            "text": comment.text,
+            "name": comment.name,
+            "email": comment.email,
+            "url": comment.url,
+        }
+
+
+def fail_closed(comment_id: str, error: Exception) -> None:
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        if comment is not None:
+            comment.last_error = f"{type(error).__name__}: {error}"[:2000]
+        record_verdict(session, comment_id, unscored())
+
+
+def score_comment(comment_id: str) -> str:
+    """Score one comment, apply its site's policy and store the verdict; return the status."""
+    started = count_attempt(comment_id)
+    if started is None:
+        logger.warning("comment %s no longer exists; nothing to score", comment_id)
+        return "missing"
+    attempt, status = started
+    if status != CommentStatus.PENDING.value:
+        return status
+    if attempt > Runtime.max_attempts:
+        fail_closed(comment_id, RuntimeError(f"gave up after {attempt - 1} attempts"))
+        announce(comment_id, CommentStatus.HELD.value)
+        return CommentStatus.HELD.value
+    try:
+        fields = load_fields(comment_id)
+        scores = scorer().score([fields])[0]
+        explanations = explain(fields, scores)
+        verdict = save_scores(comment_id, scores, explanations)
+    except Exception as error:
+        logger.exception("scoring comment %s failed (attempt %d)", comment_id, attempt)
+        if attempt >= Runtime.max_attempts:
+            fail_closed(comment_id, error)
+            announce(comment_id, CommentStatus.HELD.value)
+            return CommentStatus.HELD.value
+        raise
+    announce(comment_id, verdict.status)
+    return verdict.status

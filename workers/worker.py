@@ -1,0 +1,88 @@
+"""Worker process start-up: load the models once, then run RQ's worker and the sweeper.
+
+The worker does not fork per job (``SimpleWorker``): the models are loaded before the first job
+and every job reuses them, which is what makes ~1 ms scoring possible. A crash of the process
+loses at most the job in hand, and the sweeper brings that comment back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from moderation import db
+from moderation.queue import SCORE_QUEUE, WEBHOOK_QUEUE, connect, get_queue, sweep
+from workers import jobs
+
+logger = logging.getLogger(__name__)
+
+SWEEP_LOCK = "moderation:sweeper-lock"
+
+
+def sweep_once(connection: Redis, after_seconds: int, interval_seconds: int) -> int:
+    """One sweep, unless another worker swept during this interval (a Redis lock decides)."""
+    try:
+        if not connection.set(SWEEP_LOCK, "1", nx=True, ex=max(1, interval_seconds)):
+            return 0
+    except RedisError as error:
+        logger.warning("sweeper cannot reach Redis: %s", error)
+        return 0
+    session = db.session()
+    try:
+        return sweep(session, connection, after_seconds)
+    finally:
+        db.remove()
+
+
+def run_sweeper(
+    redis_url: str, after_seconds: int, interval_seconds: int, stop: threading.Event
+) -> None:
+    """Sweep every ``interval_seconds`` until ``stop`` is set; errors are logged, never fatal."""
+    connection = connect(redis_url)
+    while not stop.wait(interval_seconds):
+        try:
+            sweep_once(connection, after_seconds, interval_seconds)
+        except Exception:
+            logger.exception("sweep failed; trying again in %d s", interval_seconds)
+
+
+def prepare(config: dict[str, Any], models_dir: str | None = None) -> None:
+    """Bind the database and load the models, before the first job."""
+    from models.registry import load_scorer
+
+    db.configure(config["DATABASE_URL"])
+    jobs.Runtime.max_attempts = config["MAX_SCORE_ATTEMPTS"]
+    jobs.Runtime.scorer = load_scorer(models_dir or config["MODELS_DIR"] or None)
+    logger.info("models loaded: %s", jobs.Runtime.scorer.versions)
+
+
+def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) -> None:
+    """Run a worker on the scoring and webhook queues until it is stopped."""
+    prepare(config)
+    # No socket timeout here: RQ blocks on BLPOP for minutes between jobs.
+    connection = Redis.from_url(config["REDIS_URL"], health_check_interval=30)
+    queues = [get_queue(connection, SCORE_QUEUE), get_queue(connection, WEBHOOK_QUEUE)]
+    stop = threading.Event()
+    if sweeper and not burst:
+        threading.Thread(
+            target=run_sweeper,
+            args=(
+                config["REDIS_URL"],
+                config["SWEEP_AFTER_SECONDS"],
+                config["SWEEP_INTERVAL_SECONDS"],
+                stop,
+            ),
+            name="sweeper",
+            daemon=True,
+        ).start()
+    worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
+    try:
+        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        stop.set()
