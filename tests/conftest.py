@@ -29,11 +29,23 @@ from moderation.storage import Base, Role, Site
 SECRET = "test-secret-" + "x" * 32
 
 
+def claim_redis_database(url: str) -> int:
+    """A numbered Redis database no other test run holds, so parallel runs never flush each other."""
+    base = url.rsplit("/", 1)[0]
+    for number in range(15, 0, -1):
+        connection = Redis.from_url(f"{base}/{number}")
+        if connection.set("moderation-test-lock", os.getpid(), nx=True, ex=3600):
+            return number
+    raise RuntimeError(f"every Redis database of {base} is held by another test run")
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("MODERATION_TEST_REDIS_URL")
     if url:
-        yield url
+        database = claim_redis_database(url)
+        yield f"{url.rsplit('/', 1)[0]}/{database}"
+        Redis.from_url(f"{url.rsplit('/', 1)[0]}/{database}").flushdb()
         return
     with EmbeddedRedis(Path(f"/tmp/mod-test-redis-{os.getpid()}"), persist=False) as server:
         yield server.url
@@ -97,7 +109,9 @@ def app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Any]:
     with db.engine.begin() as connection:  # type: ignore[union-attr]
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
-    Redis.from_url(redis_url).flushdb()
+    connection = Redis.from_url(redis_url)
+    connection.flushdb()
+    connection.set("moderation-test-lock", os.getpid(), ex=3600)
 
 
 @pytest.fixture
