@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -81,6 +82,12 @@ class Role(enum.StrEnum):
 class Actor(enum.StrEnum):
     POLICY = "policy"
     MODERATOR = "moderator"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 class Base(DeclarativeBase):
@@ -192,6 +199,87 @@ class Decision(Base):
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PolicyChange(Base):
+    """The audit log of site policies: who changed a site's policy, when, from what to what."""
+
+    __tablename__ = "policy_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    # Who, readable after the key is gone: "key mat_AbCd12" or "cli:alice".
+    actor: Mapped[str] = mapped_column(String(100))
+    old: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    new: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Webhook(Base):
+    """A site's endpoint for ``comment.scored`` / ``comment.decided`` events.
+
+    The signing secret is not stored: it is derived from the server's SECRET_KEY and ``salt``
+    (``moderation.webhooks.signing_secret``). After a rotation the previous salt keeps signing,
+    beside the new one, until ``previous_valid_until``.
+    """
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    salt: Mapped[str] = mapped_column(String(64))
+    previous_salt: Mapped[str | None] = mapped_column(String(64))
+    previous_valid_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rotated_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship()
+
+
+class WebhookEvent(Base):
+    """One event, frozen when its decision is recorded: one per decision and event type."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("decision_id", "type", name="uq_webhook_events_decision_type"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    comment_id: Mapped[str] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event sent to one webhook: its status and the log of every attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_event"),
+        Index("ix_webhook_deliveries_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"at", "status_code", "error", "duration_ms"}], oldest first.
+    log: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+    webhook: Mapped[Webhook] = relationship()
+    event: Mapped[WebhookEvent] = relationship()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
