@@ -1,10 +1,10 @@
 """Normalization of comment text against evasion, for the spam and toxicity classifiers.
 
 People who want a comment past a filter write "іdіоt" with Cyrillic letters, "ｉｄｉｏｔ" in
-full-width, "id\u200biot" with a zero-width space, "1d10t", "i d i o t", "i.d.i.o.t", "stuuuupid" or
-"example dot com". `normalize` folds all of these to one canonical form so the models see the word
-they were trained on, while keeping what the spam model needs intact: numbers, prices, phone numbers,
-URLs, e-mail addresses and @handles.
+full-width, "id\u200biot" with a zero-width space, "1d10t", "i d i o t", "i.d.i.o.t",
+"stuuuupid" or "example dot com". `normalize` folds all of these to one canonical form so the
+models see the word they were trained on, while keeping what the spam model needs intact: numbers,
+prices, phone numbers, URLs, e-mail addresses and @handles.
 
 `normalize_with_offsets` returns, for every character of that canonical form, the index of the
 original character it came from, so explanations computed on normalized text can be shown on the
@@ -13,19 +13,22 @@ text the user wrote (`to_original_span`).
 The pipeline, in order (each stage sees the output of the previous one):
 
 1. characters: NFKC, lowercase, invisible and control characters removed, look-alike letters
-   (Cyrillic, Greek, small capitals, enclosed letters...) mapped to Latin, diacritics on Latin letters
-   and combining marks ("Zalgo") after them dropped, whitespace collapsed to single spaces;
+   (Cyrillic, Greek, small capitals, enclosed letters...) mapped to Latin, diacritics on Latin
+   letters and combining marks ("Zalgo") after them dropped, whitespace collapsed to one space;
 2. spaced letters joined: runs of >= 3 single characters with the same separator ("f u c k",
    "i.d.i.o.t", "s-h-i-t");
 3. obfuscated links restored: "example dot com", "example[.]com", "example . com", "hxxp://",
    "name[at]example.com";
-4. leetspeak inside words mapped to letters ("h4te", "sh!t", "b@stard"), stretched letters squeezed
-   to two ("stuuuupid" -> "stuupid"); URLs, e-mails, handles, money and phone numbers left untouched.
+4. leetspeak inside words mapped to letters ("h4te", "sh!t", "b@stard"), stretched letters
+   squeezed to two ("stuuuupid" -> "stuupid"); URLs, e-mails, handles, money and phone numbers
+   are left untouched.
 
-Every stage is a pure function of its input with no state between calls, and stages use the same
-code for `normalize` and `normalize_with_offsets` (offsets are only carried when asked for), so the two
-always return the same text.
+Every stage is a pure function of its input, and `normalize` and `normalize_with_offsets` run the
+same code (offsets are only carried when asked for), so the two always return the same text.
 """
+
+# This module is about look-alike characters: its tables and examples are made of them.
+# ruff: noqa: RUF001, RUF002, RUF003
 
 from __future__ import annotations
 
@@ -51,8 +54,8 @@ _INVISIBLE = frozenset(
     + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
 )
 
-# Look-alikes of Latin letters that NFKC leaves alone. Upper-case forms are listed when they look like
-# a different Latin letter than their lower case (Greek "Η" is H, "η" is n).
+# Look-alikes of Latin letters that NFKC leaves alone. Upper-case forms are listed when they look
+# like a different Latin letter than their lower case (Greek "Η" is H, "η" is n).
 _LOOKALIKES: dict[str, str] = {
     # Cyrillic
     "а": "a", "в": "b", "г": "r", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h",
@@ -86,11 +89,11 @@ for _base in (0x1F130, 0x1F150, 0x1F170, 0x1F1E6):
     for _i in range(26):
         _LOOKALIKES.setdefault(chr(_base + _i), chr(ord("a") + _i))
 
-_MARK_CATEGORIES = frozenset({"Mn", "Me"})
+_MARKS = frozenset({"Mn", "Me"})
 _DROP_CATEGORIES = frozenset({"Cf", "Cs", "Co", "Cn"})
 
-# Per code point: (replacement, replacement contains a combining mark). Filled lazily; bounded so that a flood of
-# distinct code points cannot grow it without limit.
+# Per code point: (replacement, whether it contains a combining mark). Filled lazily; bounded so
+# that a flood of distinct code points cannot grow it without limit.
 _CHAR_CACHE: dict[str, tuple[str, bool]] = {}
 _CHAR_CACHE_MAX = 50_000
 
@@ -118,21 +121,31 @@ def _fold_one(ch: str) -> str:
     return "".join(out)
 
 
+def _map_one(c: str) -> str:
+    """One pass of the character mapping: look-alikes first (NFKC would turn the lunate sigma
+    "ϲ" into "ς"), then NFKC, then `_fold_one` on each resulting character."""
+    if c in _LOOKALIKES:
+        return _LOOKALIKES[c]
+    if c in _INVISIBLE or unicodedata.category(c) in _DROP_CATEGORIES:
+        return ""
+    return "".join(_fold_one(ch) for ch in unicodedata.normalize("NFKC", c))
+
+
 def _char_entry(c: str) -> tuple[str, bool]:
-    """Canonical form of one original character, iterated to a fixed point so stage 1 is idempotent."""
+    """Canonical form of one original character and whether it holds a combining mark.
+
+    Iterated to a fixed point, so that stage 1 applied to its own output changes nothing.
+    """
     entry = _CHAR_CACHE.get(c)
     if entry is not None:
         return entry
-    if c in _INVISIBLE or unicodedata.category(c) in _DROP_CATEGORIES:
-        out = ""
-    else:
-        out = "".join(_fold_one(ch) for ch in unicodedata.normalize("NFKC", c))
-        for _ in range(4):
-            again = "".join(_fold_one(ch) for ch in unicodedata.normalize("NFKC", out))
-            if again == out:
-                break
-            out = again
-    has_mark = any(unicodedata.category(ch) in _MARK_CATEGORIES for ch in out)
+    out = _map_one(c)
+    for _ in range(4):
+        again = "".join(_map_one(ch) for ch in out)
+        if again == out:
+            break
+        out = again
+    has_mark = any(unicodedata.category(ch) in _MARKS for ch in out)
     entry = (out, has_mark)
     if len(_CHAR_CACHE) < _CHAR_CACHE_MAX:
         _CHAR_CACHE[c] = entry
@@ -140,50 +153,61 @@ def _char_entry(c: str) -> tuple[str, bool]:
 
 
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
-_ASCII_ALNUM = _ASCII_LETTERS | frozenset("0123456789")
-_ASCII_WS_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]+")
+# Characters after which a combining mark is decoration: printable ASCII (letters, and symbols
+# that the leetspeak stage may turn into letters) and the euro sign.
+_MARK_BASES = frozenset(chr(c) for c in range(0x21, 0x7F)) | {"€"}
+
+# Everything but printable ASCII and ordinary whitespace goes through the per-character table.
+_SPECIAL = re.compile(r"[^\t\n\r\x20-\x7e]+")
+# Whitespace that is not a lone space: collapsed to one space.
+_UNTIDY_SPACE = re.compile(r"\s{2,}|[^\S ]")
 
 
-def _chars_ascii(text: str, track: bool) -> tuple[str, list[int] | None]:
-    """Stage 1 for pure-ASCII text: lowercase, controls dropped, whitespace collapsed."""
-    s = text.lower()
-    offsets = list(range(len(s))) if track else None
-
-    def repl(m: re.Match[str]) -> _Replacement:
-        run = m.group()
-        if run == " ":
-            return None
-        if any(ch.isspace() for ch in run):
-            first = next(i for i, ch in enumerate(run) if ch.isspace())
-            return " ", [first]
-        return "", []
-
-    s, offsets = _sub(_ASCII_WS_OR_CONTROL, repl, s, offsets)
-    return _strip(s, offsets)
-
-
-def _chars_unicode(text: str, track: bool) -> tuple[str, list[int] | None]:
-    """Stage 1 for text with non-ASCII characters, one code point at a time."""
-    out: list[str] = []
+def _map_chars(text: str, track: bool) -> tuple[str, list[int] | None]:
+    """Lowercase printable ASCII in bulk and map every other character through `_char_entry`."""
+    parts: list[str] = []
     offsets: list[int] | None = [] if track else None
-    last = " "  # pretend the text starts after a space, so leading whitespace is dropped
-    for i, c in enumerate(text):
-        mapped, has_mark = _char_entry(c)
-        for ch in mapped:
-            if ch == " " and last == " ":
-                continue
-            if has_mark and last in _ASCII_ALNUM and unicodedata.category(ch) in _MARK_CATEGORIES:
-                # Combining marks on Latin letters ("f̸u̷c̶k", a decomposed "fück") are decoration.
-                continue
-            out.append(ch)
+    last = ""  # last character emitted, for the combining-mark rule
+    pos = 0
+    for m in _SPECIAL.finditer(text):
+        start, end = m.span()
+        if start > pos:
+            parts.append(text[pos:start].lower())
             if offsets is not None:
-                offsets.append(i)
-            last = ch
-    return _strip("".join(out), offsets)
+                offsets.extend(range(pos, start))
+            last = text[start - 1].lower()
+        for i in range(start, end):
+            mapped, has_mark = _char_entry(text[i])
+            for ch in mapped:
+                if has_mark and last in _MARK_BASES and unicodedata.category(ch) in _MARKS:
+                    # Combining marks on Latin letters ("f̸u̷c̶k", a decomposed "fück") are decoration.
+                    continue
+                parts.append(ch)
+                if offsets is not None:
+                    offsets.append(i)
+                last = ch
+        pos = end
+    if pos == 0:
+        s = text.lower()
+        offsets = list(range(len(s))) if track else None
+    else:
+        parts.append(text[pos:].lower())
+        if offsets is not None:
+            offsets.extend(range(pos, len(text)))
+        s = "".join(parts)
+    return s, offsets
 
 
-def _strip(s: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
-    """Remove one leading and one trailing space (stage 1 never leaves more than one)."""
+def _tidy_space(m: re.Match[str]) -> _Replacement:
+    """Any whitespace run becomes one space, pointing at the run's first character."""
+    return " ", [0]
+
+
+def _chars(text: str, track: bool) -> tuple[str, list[int] | None]:
+    """Stage 1: characters mapped one by one, whitespace collapsed and stripped."""
+    s, offsets = _map_chars(text, track)
+    if _UNTIDY_SPACE.search(s):
+        s, offsets = _sub(_UNTIDY_SPACE, _tidy_space, s, offsets)
     start = 1 if s.startswith(" ") else 0
     end = len(s) - 1 if s.endswith(" ") and len(s) > start else len(s)
     if start == 0 and end == len(s):
@@ -196,38 +220,46 @@ def _strip(s: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _sub(
-    pattern: re.Pattern[str],
-    fn: Callable[[re.Match[str]], _Replacement],
-    s: str,
-    offsets: list[int] | None,
+def _apply(
+    s: str, offsets: list[int] | None, edits: list[tuple[int, int, str, list[int]]]
 ) -> tuple[str, list[int] | None]:
-    """Like `pattern.sub(fn, s)`, and when `offsets` is given, rebuild it for the new text.
+    """Replace the sorted, non-overlapping spans of `edits`; rebuild `offsets` when given.
 
-    `fn` returns the replacement and, per replacement character, its index within the match, so
-    every output character keeps pointing at an original character.
+    An edit is (start, end, replacement, rel) where rel[k] is the index, within s[start:end], of
+    the character that replacement[k] stands for, so every output character keeps pointing at an
+    original one.
     """
+    if not edits:
+        return s, offsets
     parts: list[str] = []
     new_offsets: list[int] | None = [] if offsets is not None else None
     pos = 0
-    for m in pattern.finditer(s):
-        r = fn(m)
-        if r is None:
-            continue
-        text, rel = r
-        start, end = m.span()
+    for start, end, text, rel in edits:
         parts.append(s[pos:start])
         parts.append(text)
         if new_offsets is not None and offsets is not None:
             new_offsets.extend(offsets[pos:start])
             new_offsets.extend(offsets[start + k] for k in rel)
         pos = end
-    if not parts:
-        return s, offsets
     parts.append(s[pos:])
     if new_offsets is not None and offsets is not None:
         new_offsets.extend(offsets[pos:])
     return "".join(parts), new_offsets
+
+
+def _sub(
+    pattern: re.Pattern[str],
+    fn: Callable[[re.Match[str]], _Replacement],
+    s: str,
+    offsets: list[int] | None,
+) -> tuple[str, list[int] | None]:
+    """Like `pattern.sub(fn, s)`, carrying offsets; `fn` returns (text, rel) or None to keep."""
+    edits = []
+    for m in pattern.finditer(s):
+        r = fn(m)
+        if r is not None:
+            edits.append((m.start(), m.end(), r[0], r[1]))
+    return _apply(s, offsets, edits)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,16 +284,10 @@ _URL = (
     rf"|(?<![\w.@-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS_BARE})\b(?:[/?#][^\s<>\"']*)?"
 )
 _EMAIL = r"(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
-_HANDLE = r"(?<![\w@])@[a-z0-9_]{1,30}(?![\w@])"
-_MONEY = (
-    r"(?:[$€£¥₹]\s?\d[\d,.]*(?:[kmb]n?)?(?![a-z])"
-    r"|\d[\d,.]*\s?[$€£¥₹])"
-)
-_PHONE = r"(?<![\w+])\+?\(?\d[\d ().-]{5,}\d(?!\w)"
-_DIMENSION = r"(?<![\w.])\d+x\d+(?!\w)"
 
 # Characters that can stand for a letter in an evasive word (digits and a few symbols).
 _TOKEN_CHARS = "a-z0-9@$!€"
+_TOKEN_SET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!€")
 
 # ---------------------------------------------------------------------------------------------
 # Stage 2: spaced-out letters
@@ -269,11 +295,21 @@ _TOKEN_CHARS = "a-z0-9@$!€"
 
 # >= 3 single characters separated by one repeated separator. The lookarounds make sure each piece
 # is a single character, so "I am a cat" (single letters separated by words) is left alone.
+# A piece of a spaced-out word: one character, not followed by another letter or digit.
+_PIECE = rf"[{_TOKEN_CHARS}](?![^\W_]|[@$€])"
 _JOIN = re.compile(
     rf"(?P<keep>(?:https?|ftp)://[^\s<>\"']+|(?<![\w.-])www\.[^\s<>\"']+|{_EMAIL})"
-    rf"|(?<![\w@$!€])[{_TOKEN_CHARS}]"
-    r"(?P<sep> (?:[._*~·\-] )?|[._*~·\-] ?)"
-    rf"(?:[{_TOKEN_CHARS}](?P=sep))+[{_TOKEN_CHARS}](?![\w@$€])"
+    rf"|(?<![\w@$€]){_PIECE}"
+    r"(?P<sep> (?:[._*·\-] )?|[._*·\-] ?)"
+    rf"{_PIECE}(?:(?P=sep){_PIECE})+"
+    # Not when the run goes on with another separator: in "it's a m-u-s-i-c" the word is "music",
+    # not "sam"; backtracking then finds no run at "s" and the scan moves on to "m".
+    r"(?![._*·\-][a-z0-9@$€])"
+)
+
+# The last two pieces of any such run; much cheaper to search for than the run itself.
+_JOIN_HINT = re.compile(
+    rf"[ ._*·\-][{_TOKEN_CHARS}](?: (?:[._*·\-] )?|[._*·\-] ?)[{_TOKEN_CHARS}](?![\w@$€])"
 )
 
 
@@ -281,33 +317,42 @@ def _join_repl(m: re.Match[str]) -> _Replacement:
     """Glue the single characters of a spaced-out word; needs at least one letter."""
     if m.group("keep"):
         return None
-    sep_len = len(m.group("sep"))
     run = m.group()
-    rel = list(range(0, len(run), sep_len + 1))
+    rel = list(range(0, len(run), len(m.group("sep")) + 1))
+    while rel and run[rel[-1]] == "!":
+        rel.pop()  # "c o m !" ends with an exclamation mark, not with a letter
+    if len(rel) < 3:
+        return None
     text = "".join(run[k] for k in rel)
     if not any(ch in _ASCII_LETTERS for ch in text):
         return None  # "1 2 3" is a list of numbers, not a word
-    return text, rel
+    tail = range(rel[-1] + 1, len(run))
+    return text + run[tail.start :], rel + list(tail)
 
 
 # ---------------------------------------------------------------------------------------------
 # Stage 3: obfuscated links
 # ---------------------------------------------------------------------------------------------
 
-_HXXP = re.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s*(?:\[:\]|\(:\)|:)\s*(?:\[/\]|/){2}")
-_BRACKET_DOT = re.compile(
-    r"(?<=[a-z0-9])\s*[\[({<]\s*(?:\.|d[o0]t)\s*[\])}>]\s*(?=[a-z0-9])"
-    r"|(?<=[a-z0-9])\s*[\[({<]\s*(?:@|at)\s*[\])}>]\s*(?=[a-z0-9])"
+_HXXP = re.compile(r"h(?:xx|\*\*|tt)p(s?)\s*(?:\[:\]|\(:\)|:)\s*(?:\[/\]|/){2}")
+_LABEL = r"[a-z0-9][a-z0-9-]*"
+_SEP_PLAIN = r"\.(?!\s)"
+_SEP_BRACKET = r"\s*[\[({<]\s*(?:\.|d[o0]t)\s*[\])}>]\s*"  # "[.]", "(dot)", " [ . ] "
+_SEP_WORD = r"\s+d[o0]t\s+"  # " dot "
+_SEP_SPACED = r"\s+\.\s*"  # " . ", " .": a space before the dot is never sentence punctuation
+_ANY_SEP = re.compile(rf"{_SEP_PLAIN}|{_SEP_BRACKET}|{_SEP_WORD}|{_SEP_SPACED}")
+# A domain written with at least one obfuscated dot. The top-level domain accepted depends on the
+# last separator: any common one after "[.]", no English word after " dot " or " . ".
+_OBFUSCATED_DOMAIN = re.compile(
+    rf"(?<![\w.]){_LABEL}(?:(?:{_SEP_PLAIN}|{_SEP_BRACKET}|{_SEP_WORD}|{_SEP_SPACED}){_LABEL})*"
+    rf"(?:(?:{_SEP_BRACKET}|{_SEP_PLAIN})(?:{_TLDS_BARE})|{_SEP_WORD}(?:{_TLDS_WORDY})"
+    rf"|{_SEP_SPACED}(?:{_TLDS_STRONG}))\b"
 )
-_LABELS = r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)*"  # "example", "www.example"
-_WORD_DOT = re.compile(
-    rf"(?<![\w.]){_LABELS}(?:\s+d[o0]t\s+{_LABELS})*\s+d[o0]t\s+(?:{_TLDS_WORDY})\b"
+# "name[at]example.com", once the domain is restored: only where the result is an address.
+_OBFUSCATED_AT = re.compile(
+    r"(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]*(?P<at>\s*[\[({<]\s*(?:@|at)\s*[\])}>]\s*)"
+    r"(?=[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
 )
-_WORD_DOT_SEP = re.compile(r"\s+d[o0]t\s+")
-_SPACED_DOT = re.compile(
-    rf"(?<![\w.])[a-z0-9][a-z0-9-]*(?:\s*\.\s*[a-z0-9][a-z0-9-]*)*\s+\.\s*(?:{_TLDS_STRONG})\b"
-)
-_SPACED_DOT_SEP = re.compile(r"\s*\.\s*")
 # Words before "dot com" that show it is prose ("the dot com bubble").
 _PROSE_BEFORE_DOT = frozenset({"the", "a", "an", "this", "that", "one", "each", "every", "no"})
 
@@ -322,51 +367,46 @@ def _hxxp_repl(m: re.Match[str]) -> _Replacement:
     return text, [*rel, colon, slash, m.group().rindex("/")]
 
 
-def _bracket_repl(m: re.Match[str]) -> _Replacement:
-    """'[.]', '(dot)', '[at]' between two name characters become '.' or '@'."""
-    inner = m.group().strip(" []{}()<>")
-    k = m.group().index(inner[0])
-    return ("." if inner in (".", "dot", "d0t") else "@"), [k]
+def _domain_repl(m: re.Match[str]) -> _Replacement:
+    """Turn every separator of an obfuscated domain into '.', pointing at the original dot/"d"."""
+    run = m.group()
+    seps = list(_ANY_SEP.finditer(run))
+    if all(d.group() == "." for d in seps):
+        return None  # nothing was obfuscated
+    first = seps[0]
+    if run[: first.start()] in _PROSE_BEFORE_DOT and "d" in first.group():
+        return None  # "the dot com bubble"
+    parts: list[str] = []
+    rel: list[int] = []
+    pos = 0
+    for d in seps:
+        parts.append(run[pos : d.start()])
+        rel.extend(range(pos, d.start()))
+        parts.append(".")
+        # The "." or the "d" of "dot" inside the separator.
+        rel.append(d.start() + min(i for i in (d.group().find("."), d.group().find("d")) if i >= 0))
+        pos = d.end()
+    parts.append(run[pos:])
+    rel.extend(range(pos, len(run)))
+    return "".join(parts), rel
 
 
-def _separated_repl(sep: re.Pattern[str]) -> Callable[[re.Match[str]], _Replacement]:
-    """Build a replacement that turns every `sep` inside a domain-like match into '.'."""
-
-    def repl(m: re.Match[str]) -> _Replacement:
-        run = m.group()
-        first = run.split(None, 1)[0]
-        if first in _PROSE_BEFORE_DOT:
-            return None
-        parts: list[str] = []
-        rel: list[int] = []
-        pos = 0
-        for d in sep.finditer(run):
-            parts.append(run[pos : d.start()])
-            rel.extend(range(pos, d.start()))
-            parts.append(".")
-            rel.append(d.start() + len(d.group()) - len(d.group().lstrip()))
-            pos = d.end()
-        parts.append(run[pos:])
-        rel.extend(range(pos, len(run)))
-        return "".join(parts), rel
-
-    return repl
-
-
-_word_dot_repl = _separated_repl(_WORD_DOT_SEP)
-_spaced_dot_repl = _separated_repl(_SPACED_DOT_SEP)
+def _at_repl(m: re.Match[str]) -> _Replacement:
+    """Turn the "[at]" of an obfuscated e-mail address into '@'."""
+    at = m.group("at")
+    start = m.start("at") - m.start()
+    return m.group()[:start] + "@", [*range(start), start + len(at) - len(at.lstrip())]
 
 
 def _restore_links(s: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
     """Stage 3: undo link obfuscation; each pattern is only run when its cheap marker is present."""
     if "p" in s and ("xx" in s or "**" in s or "[:]" in s or "(:)" in s or "[/]" in s):
         s, offsets = _sub(_HXXP, _hxxp_repl, s, offsets)
-    if "[" in s or "(" in s or "{" in s or "<" in s:
-        s, offsets = _sub(_BRACKET_DOT, _bracket_repl, s, offsets)
-    if " dot " in s or " d0t " in s:
-        s, offsets = _sub(_WORD_DOT, _word_dot_repl, s, offsets)
-    if " ." in s:
-        s, offsets = _sub(_SPACED_DOT, _spaced_dot_repl, s, offsets)
+    bracket = "[" in s or "(" in s or "{" in s or "<" in s
+    if bracket or " dot " in s or " d0t " in s or " ." in s:
+        s, offsets = _sub(_OBFUSCATED_DOMAIN, _domain_repl, s, offsets)
+    if bracket and ("at" in s or "@" in s):
+        s, offsets = _sub(_OBFUSCATED_AT, _at_repl, s, offsets)
     return s, offsets
 
 
@@ -378,13 +418,12 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g"}
 _LEET_SYMBOLS = {"@": "a", "$": "s", "€": "e", "!": "i"}
 _DIGITS = frozenset("0123456789")
 
-_FINAL = re.compile(
-    rf"(?P<keep>{_URL}|{_EMAIL}|{_HANDLE}|{_MONEY}|{_PHONE}|{_DIMENSION})"
-    rf"|(?P<word>(?<![\w@$!€])[{_TOKEN_CHARS}]*[0134579@$!€][{_TOKEN_CHARS}]*)"
-    r"|(?P<stretch>(?P<ch>[^\W\d_])(?P=ch){2,})"
-)
-_NEEDS_FINAL = re.compile(r"[0-9@$!€]|([^\W\d_])\1\1")
-_STRETCH = re.compile(r"([^\W\d_])\1{2,}")
+_LEET_CHAR = re.compile(r"[0134579@$!€]")
+_TOKEN_REST = re.compile(rf"[{_TOKEN_CHARS}]*")
+_STRETCH = re.compile(r"([a-z])\1{2,}")
+_PROTECTED = re.compile(rf"{_URL}|{_EMAIL}")
+_MONEY_IN_WORD = re.compile(r"[$€]\d+(?:k|m|bn|b)?$|^\d+[$€]")  # "us$20", "$5k", "20$"
+_DIMENSION = re.compile(r"\d+x\d+")  # "4x4", "1920x1080"
 
 
 def _squeeze(text: str, rel: list[int]) -> tuple[str, list[int]]:
@@ -401,65 +440,123 @@ def _squeeze(text: str, rel: list[int]) -> tuple[str, list[int]]:
     return "".join(out), out_rel
 
 
-def _leet_positions(word: str) -> list[int]:
-    """Indexes of the characters of `word` that are leetspeak for a letter.
+def _symbol_positions(word: str) -> set[int]:
+    """Indexes of the symbols in `word` that stand for letters ("a$$", "b@stard", "sh!t").
 
-    Digits count only when the word is not a number with a suffix or a name with a number: a single
-    block of digits at the start or end ("2nd", "1990s", "100mg", "mp3", "covid19", "win10") is a real
-    number; digits inside letters ("h4te", "1d10t") are leet. Symbols count when no digit touches them
-    ("a$$", "$hit", "b@stard", but not "us$20"); "!" only between two word characters ("sh!t", not
-    "wow!").
+    A run of three or more of the same symbol is decoration ("$$$money", "wow!!!"); "!" must have
+    something before it and a word character after its run ("sh!t", "b!!tch", not "wow!").
     """
+    positions: set[int] = set()
     n = len(word)
-    positions: list[int] = []
-    digit_blocks = 0
-    interior_digits = False
-    i = 0
-    while i < n:
-        if word[i] in _DIGITS:
-            j = i
-            while j < n and word[j] in _DIGITS:
-                j += 1
-            digit_blocks += 1
-            if i > 0 and j < n:
-                interior_digits = True
-            i = j
-        else:
-            i += 1
-    map_digits = interior_digits or digit_blocks > 1
-    for k, ch in enumerate(word):
-        if ch in _LEET:
-            if map_digits:
-                positions.append(k)
-        elif ch in _LEET_SYMBOLS:
-            before = word[k - 1] if k > 0 else ""
-            after = word[k + 1] if k + 1 < n else ""
-            if before in _DIGITS or after in _DIGITS or ch * 3 in word:
-                continue  # "us$20" is money, "$$$" is decoration
-            if ch == "!" and not (before and word[k + 1 :].lstrip("!")):
-                continue  # "wow!" is punctuation; "sh!t" is a letter
-            positions.append(k)
+    k = 0
+    while k < n:
+        ch = word[k]
+        if ch not in _LEET_SYMBOLS:
+            k += 1
+            continue
+        j = k
+        while j < n and word[j] == ch:
+            j += 1
+        if j - k <= 2 and (ch != "!" or (k > 0 and j < n)):
+            positions.update(range(k, j))
+        k = j
     return positions
 
 
-def _final_repl(m: re.Match[str]) -> _Replacement:
-    """Map leetspeak inside a word and squeeze stretched letters; leave protected spans alone."""
-    if m.group("keep"):
-        return None
-    if m.group("stretch"):
-        run = m.group()
-        return run[:2], [0, 1]
-    word = m.group()
+def _leet_positions(word: str) -> list[int]:
+    """Indexes of the characters of `word` (a run of letters, digits and @$!€) that are leetspeak.
+
+    A block of digits is leet when letters (or symbols read as letters) are on both sides of it
+    ("h4te", "n00b"); a block at the start or end of the word ("2nd", "1990s", "mp3", "covid19",
+    "win10") only when the word also has such an inner block ("1d10t", "5h1t"), and a block with no
+    letter beside it ("accounts!!!1111") never. Money ("us$20", "$5k") is never leet.
+    """
+    if _MONEY_IN_WORD.search(word):
+        return []
+    symbols = _symbol_positions(word)
+    n = len(word)
+
+    def letter_at(k: int) -> bool:
+        return 0 <= k < n and (word[k] in _ASCII_LETTERS or k in symbols)
+
+    inner: list[tuple[int, int]] = []
+    edge: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        if word[i] not in _DIGITS:
+            i += 1
+            continue
+        j = i
+        while j < n and word[j] in _DIGITS:
+            j += 1
+        before, after = letter_at(i - 1), letter_at(j)
+        if before and after:
+            inner.append((i, j))
+        elif (before and j == n) or (after and i == 0):
+            edge.append((i, j))
+        i = j
+    positions = set(symbols)
+    for i, j in inner + (edge if inner else []):
+        positions.update(k for k in range(i, j) if word[k] in _LEET)
+    return sorted(positions)
+
+
+def _chunk_protected(s: str, start: int, end: int) -> bool:
+    """True when s[start:end] overlaps a URL or e-mail address in its whitespace-delimited chunk."""
+    chunk_start = s.rfind(" ", 0, start) + 1
+    chunk_end = s.find(" ", end)
+    chunk = s[chunk_start : chunk_end if chunk_end >= 0 else len(s)]
+    if "." not in chunk and ":" not in chunk and "@" not in chunk:
+        return False  # cheap exit: no chunk without these can hold a link or an address
+    for m in _PROTECTED.finditer(chunk):
+        if m.start() + chunk_start < end and start < m.end() + chunk_start:
+            return True
+    return False
+
+
+def _leet_edit(s: str, start: int, end: int) -> tuple[int, int, str, list[int]] | None:
+    """The rewrite of the token s[start:end] (leet mapped, stretches squeezed), or None."""
+    word = s[start:end]
     if not any(ch in _ASCII_LETTERS for ch in word):
+        return None  # a number, a price, "!!!"
+    if word[0] == "@" and (start == 0 or not s[start - 1].isalnum()):
+        return None  # an @handle
+    if _DIMENSION.fullmatch(word) or _chunk_protected(s, start, end):
         return None
-    positions = _leet_positions(word)
     chars = list(word)
-    for k in positions:
+    for k in _leet_positions(word):
         chars[k] = _LEET.get(word[k]) or _LEET_SYMBOLS[word[k]]
     text, rel = _squeeze("".join(chars), list(range(len(word))))
     if text == word:
         return None
-    return text, rel
+    return start, end, text, rel
+
+
+def _leet_and_stretch(s: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
+    """Stage 4: map leetspeak in words that contain it and squeeze stretched letters elsewhere."""
+    edits: list[tuple[int, int, str, list[int]]] = []
+    scanned: list[tuple[int, int]] = []
+    for m in _LEET_CHAR.finditer(s):
+        pos = m.start()
+        if scanned and pos < scanned[-1][1]:
+            continue  # already part of the previous token
+        start = pos
+        while start > 0 and s[start - 1] in _TOKEN_SET:
+            start -= 1
+        end = _TOKEN_REST.match(s, pos).end()  # type: ignore[union-attr]  # always matches
+        scanned.append((start, end))
+        edit = _leet_edit(s, start, end)
+        if edit is not None:
+            edits.append(edit)
+    stretch_edits = []
+    for m in _STRETCH.finditer(s):
+        start, end = m.span()
+        if any(a <= start < b for a, b in scanned) or _chunk_protected(s, start, end):
+            continue  # tokens with leet were squeezed whole; links keep their spelling
+        stretch_edits.append((start, end, m.group()[:2], [0, 1]))
+    if stretch_edits:
+        edits = sorted(edits + stretch_edits)
+    return _apply(s, offsets, edits)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,15 +566,16 @@ def _final_repl(m: re.Match[str]) -> _Replacement:
 
 def _pipeline(text: str, track: bool) -> tuple[str, list[int] | None]:
     """Run all stages; carry offsets only when `track` is true."""
-    if text.isascii():
-        s, offsets = _chars_ascii(text, track)
-    else:
-        s, offsets = _chars_unicode(text, track)
-    s, offsets = _sub(_JOIN, _join_repl, s, offsets)
+    s, offsets = _chars(text, track)
+    if _JOIN_HINT.search(s):
+        s, offsets = _sub(_JOIN, _join_repl, s, offsets)
     s, offsets = _restore_links(s, offsets)
-    if _NEEDS_FINAL.search(s):
-        s, offsets = _sub(_FINAL, _final_repl, s, offsets)
-    return s, offsets
+    mapped, offsets = _leet_and_stretch(s, offsets)
+    if mapped != s:
+        # Leetspeak can complete a link ("example d0t c0m"); links only turn separators into
+        # dots, so one more pass leaves nothing for a second normalize() to change.
+        mapped, offsets = _restore_links(mapped, offsets)
+    return mapped, offsets
 
 
 def normalize(text: str) -> str:

@@ -27,7 +27,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import delete, select
 
 from moderation import config as settings
-from moderation.exceptions import ModerationError
+from moderation.exceptions import ModerationError, NotFound
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -107,6 +107,72 @@ def keys_create(site: str | None, role: str) -> None:
     """Create a key and print it (only the key, on stdout: it is shown once)."""
     from moderation import db
     from moderation.auth import create_key
+@sites_group.command("list")
+@with_appcontext
+def sites_list() -> None:
+    """List the sites, one name a line."""
+    from moderation import db
+    from moderation.storage import Site
+
+    for name in db.session().scalars(select(Site.name).order_by(Site.name)):
+        click.echo(name)
+
+
+def parse_setting(assignment: str) -> dict[str, Any]:
+    """``thresholds.spam.hold=0.8`` -> ``{"thresholds": {"spam": {"hold": 0.8}}}``.
+
+    The value is JSON (``true``, ``5``, ``null``, ``["a", "b"]``); anything else is a string.
+    """
+    path, sep, raw = assignment.partition("=")
+    if not sep or not path.strip():
+        raise click.BadParameter(f"{assignment!r}: use KEY=VALUE", param_hint="--set")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    for key in reversed(path.strip().split(".")):
+        value = {key: value}
+    return value
+
+
+@sites_group.command("policy")
+@click.argument("name")
+@click.option(
+    "--set", "assignments", multiple=True, help="KEY=VALUE, e.g. thresholds.spam.hold=0.8"
+)
+@click.option(
+    "--file", "policy_file", type=click.File("r"), help="Replace the policy with this JSON."
+)
+@with_appcontext
+def sites_policy(name: str, assignments: tuple[str, ...], policy_file: IO[str] | None) -> None:
+    """Show a site's policy (set and effective) or change it; every change is audited."""
+    import getpass
+
+    import marshmallow as ma
+
+    from moderation import db
+    from moderation.policy import merged
+    from moderation.sites import change_policy, find_site, patched
+
+    with db.transaction() as session:
+        try:
+            site = find_site(session, name)
+        except NotFound as error:
+            raise click.ClickException(str(error)) from None
+        if policy_file is not None or assignments:
+            policy = json.load(policy_file) if policy_file is not None else dict(site.policy or {})
+            for assignment in assignments:
+                policy = patched(policy, parse_setting(assignment))
+            try:
+                change_policy(session, site, policy, f"cli:{getpass.getuser()}")
+            except ma.ValidationError as error:
+                raise click.ClickException(
+                    f"invalid policy: {json.dumps(error.messages)}"
+                ) from None
+        view = {"site": site.name, "policy": site.policy, "effective": merged(site.policy)}
+    click.echo(json.dumps(view, indent=2))
+
+
     from moderation.storage import Role, Site
 
     with db.transaction() as session:

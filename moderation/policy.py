@@ -1,23 +1,57 @@
-"""Turn scores and a site's policy into a verdict with reasons.
+"""Turn scores, the comment's words and its author's record into a verdict with reasons.
 
 A site's policy is a JSON object stored with the site; every key is optional and falls back to
-``DEFAULT_POLICY``. Per label, ``hold`` is the score at or above which a comment waits for a
-moderator (default: the threshold shipped with the model, chosen on held-out data) and ``reject``
-the score at or above which it is rejected outright (default: only near-certain spam and severe
-toxicity). Rejecting wins over holding; a comment with no reason is approved.
+``DEFAULT_POLICY``:
+
+=================  ==========================  ==================================================
+key                default                     meaning
+=================  ==========================  ==================================================
+``thresholds``     per label, see below        ``{label: {"hold": p, "reject": p}}``: hold for a
+                                               moderator at or above ``hold``, reject at or above
+                                               ``reject``; ``null`` hold = the model's threshold
+                                               (chosen on held-out data), ``null`` reject = never
+``premoderation``  ``false``                   hold every comment that would be approved
+``trusted_after``  ``null`` (nobody trusted)   approve, without holding, comments of an author
+                                               (same e-mail) whose comments a moderator approved,
+                                               minus those rejected, reach this number on the site
+``banned_words``   ``[]``                      words or phrases that reject a comment
+``suspect_words``  ``[]``                      words or phrases that hold a comment
+=================  ==========================  ==================================================
+
+Default thresholds: ``spam`` reject 0.97, ``severe_toxicity`` reject 0.95, every other label
+(``toxicity``, ``insult``, ``identity_attack``, ``threat``, ``profanity``) never rejected; every
+label holds at the model's threshold (``FALLBACK_HOLD`` if the model has none).
+
+Words are matched as whole words or phrases (``class`` does not match ``ass``) on text folded by
+the normalization the models use (``models.text.normalize``, passed in by the worker so that this
+module stays free of the models): look-alike letters, invisible characters, spaced letters and
+leetspeak do not evade a list, and stretched letters ("stuuupid") match.
+
+Order, first match wins:
+
+1. a banned word: ``rejected`` (``banned_word``), whoever the author;
+2. a label at or above its reject threshold: ``rejected`` (the labels) — but a trusted author's
+   comment is ``held`` instead (reasons: the labels and ``trusted_author``): trust buys a human
+   look, never automatic publication of what the model is near-certain about;
+3. a trusted author: ``approved`` (``trusted_author``), even if a hold threshold, a suspect word
+   or pre-moderation would hold it;
+4. a suspect word or a label at or above its hold threshold: ``held`` (``suspect_word``, labels);
+5. pre-moderation: ``held`` (``premoderation``);
+6. otherwise ``approved``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 # Used when neither the site nor the model manifest gives a hold threshold.
 FALLBACK_HOLD = 0.5
 
 DEFAULT_POLICY: dict[str, Any] = {
-    # label -> {"hold": p | None, "reject": p | None}; None for hold means "the model's threshold".
     "thresholds": {
         "spam": {"hold": None, "reject": 0.97},
         "toxicity": {"hold": None, "reject": None},
@@ -27,15 +61,31 @@ DEFAULT_POLICY: dict[str, Any] = {
         "threat": {"hold": None, "reject": None},
         "profanity": {"hold": None, "reject": None},
     },
-    # Hold every comment for a moderator, whatever its scores.
     "premoderation": False,
+    "trusted_after": None,
+    "banned_words": [],
+    "suspect_words": [],
 }
+
+Normalizer = Callable[[str], str]
+# Between the words of a listed phrase: spaces, punctuation or nothing ("bad word", "bad-word").
+PHRASE_GAP = r"[\W_]*"
 
 
 @dataclass(frozen=True)
 class Verdict:
     status: str
     reasons: list[str] = field(default_factory=list)
+    # The listed words or phrases found in the comment, as the site wrote them.
+    words: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Author:
+    """An author's earlier comments on a site: approved by a moderator, rejected by anyone."""
+
+    approved: int = 0
+    rejected: int = 0
 
 
 def merged(site_policy: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -50,32 +100,106 @@ def merged(site_policy: Mapping[str, Any] | None) -> dict[str, Any]:
     return {**DEFAULT_POLICY, **site_policy, "thresholds": thresholds}
 
 
+def plain(text: str) -> str:
+    """The fallback normalization (no models at hand): case and spacing only."""
+    return " ".join(text.casefold().split())
+
+
+@lru_cache(maxsize=256)
+def word_matcher(
+    words: tuple[str, ...], normalize: Normalizer
+) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One regular expression for a word list, on normalized text, and the words it has; cached.
+
+    Each letter may repeat (normalization squeezes "stuuupid" to "stuupid"); the words of a
+    phrase may be joined by spaces, punctuation or nothing; lookarounds keep whole words.
+    """
+    alternatives: list[str] = []
+    kept: list[str] = []
+    for word in words:
+        tokens = normalize(word).split()
+        if not tokens:
+            continue
+        letters = ["".join(re.escape(char) + "+" for char in token) for token in tokens]
+        alternatives.append(f"(?P<w{len(kept)}>{PHRASE_GAP.join(letters)})")
+        kept.append(word)
+    if not alternatives:
+        return None, ()
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"), tuple(kept)
+
+
+def find_words(text: str, words: Iterable[str], normalize: Normalizer) -> list[str]:
+    """The listed words found in ``text``, each once, in list order."""
+    matcher, kept = word_matcher(tuple(words), normalize)
+    if matcher is None or not text:
+        return []
+    found = {
+        int(name[1:])
+        for match in matcher.finditer(normalize(text))
+        for name, value in match.groupdict().items()
+        if value is not None
+    }
+    return [kept[index] for index in sorted(found)]
+
+
+def is_trusted(policy: Mapping[str, Any], author: Author | None) -> bool:
+    needed = policy.get("trusted_after")
+    return author is not None and needed is not None and author.approved - author.rejected >= needed
+
+
+def over(
+    scores: Mapping[str, float],
+    policy: Mapping[str, Any],
+    model_thresholds: Mapping[str, float],
+    kind: str,
+) -> list[str]:
+    """The labels whose score is at or above their ``kind`` ("hold" or "reject") threshold."""
+    labels = []
+    for label, limits in policy["thresholds"].items():
+        if label not in scores:
+            continue
+        limit = limits.get(kind)
+        if limit is None and kind == "hold":
+            limit = model_thresholds.get(label, FALLBACK_HOLD)
+        if limit is not None and scores[label] >= limit:
+            labels.append(label)
+    return labels
+
+
 def decide(
     scores: Mapping[str, float],
     site_policy: Mapping[str, Any] | None = None,
     model_thresholds: Mapping[str, float] | None = None,
+    *,
+    text: str = "",
+    normalize: Normalizer = plain,
+    author: Author | None = None,
 ) -> Verdict:
-    """The verdict for one comment's scores under a site's policy."""
+    """The verdict for one comment under a site's policy (the order is in the module docstring).
+
+    ``text`` is the comment as written; ``normalize`` folds it and the word lists alike
+    (the worker passes ``models.text.normalize``); ``author`` is None when the comment has no
+    e-mail to recognise its author by.
+    """
     policy = merged(site_policy)
     model_thresholds = model_thresholds or {}
-    rejected: list[str] = []
-    held: list[str] = []
-    for label, limits in policy["thresholds"].items():
-        if label not in scores:
-            continue
-        score = scores[label]
-        reject_at = limits.get("reject")
-        hold_at = limits.get("hold")
-        if hold_at is None:
-            hold_at = model_thresholds.get(label, FALLBACK_HOLD)
-        if reject_at is not None and score >= reject_at:
-            rejected.append(label)
-        elif score >= hold_at:
-            held.append(label)
+    rejected = over(scores, policy, model_thresholds, "reject")
+    held = [
+        label for label in over(scores, policy, model_thresholds, "hold") if label not in rejected
+    ]
+    banned = find_words(text, policy["banned_words"], normalize)
+    if banned:
+        return Verdict("rejected", ["banned_word", *rejected, *held], banned)
+    trusted = is_trusted(policy, author)
     if rejected:
+        if trusted:
+            return Verdict("held", [*rejected, *held, "trusted_author"])
         return Verdict("rejected", rejected + held)
-    if held:
-        return Verdict("held", held)
+    if trusted:
+        return Verdict("approved", ["trusted_author"])
+    suspect = find_words(text, policy["suspect_words"], normalize)
+    if suspect or held:
+        return Verdict("held", (["suspect_word"] if suspect else []) + held, suspect)
     if policy.get("premoderation"):
         return Verdict("held", ["premoderation"])
     return Verdict("approved", [])

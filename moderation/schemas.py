@@ -176,3 +176,124 @@ class HistorySchema(ma.Schema):
 class BulkResultSchema(ma.Schema):
     decided = fields.List(fields.String())
     not_found = fields.List(fields.String())
+
+
+# -- sites and policies ---------------------------------------------------------------------------
+
+WORD_LIST = fields.List(
+    _text(1, 100),
+    validate=validate.Length(max=1000),
+    metadata={"description": "Words or phrases, matched whole on normalized text."},
+)
+
+
+class ThresholdSchema(ma.Schema):
+    hold = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1))
+    reject = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1))
+
+
+class PolicyPatchSchema(ma.Schema):
+    """Some keys of a site's policy (checked as a whole once applied)."""
+
+    thresholds = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LABELS)), values=fields.Nested(ThresholdSchema)
+    )
+    premoderation = fields.Boolean()
+    trusted_after = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    banned_words = WORD_LIST
+    suspect_words = WORD_LIST
+
+
+class PolicySchema(PolicyPatchSchema):
+    """A site's policy; every key optional (defaults in ``moderation.policy``)."""
+
+    @ma.validates_schema
+    def _hold_not_above_reject(self, data: dict[str, Any], **_: Any) -> None:
+        # Checked on the effective policy: a hold above a default reject is as wrong as above
+        # one the site set. (Only hold thresholds left to the model are not known here.)
+        from moderation.policy import merged
+
+        errors = {
+            label: {"hold": [f"Must not be above reject ({limits['reject']})."]}
+            for label, limits in merged(data)["thresholds"].items()
+            if limits.get("hold") is not None
+            and limits.get("reject") is not None
+            and limits["hold"] > limits["reject"]
+        }
+        if errors:
+            raise ma.ValidationError({"thresholds": errors})
+
+
+class PolicyOutSchema(ma.Schema):
+    site = fields.String()
+    policy = fields.Dict(metadata={"description": "What the site set."})
+    effective = fields.Dict(metadata={"description": "With the defaults filled in."})
+
+
+class SiteCreateSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,99}$"))
+    origins = fields.List(fields.Url(validate=validate.Length(max=2048)), load_default=list)
+    policy = fields.Nested(PolicySchema, load_default=dict)
+
+
+class SiteSchema(ma.Schema):
+    name = fields.String()
+    origins = fields.List(fields.String())
+    policy = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class PolicyChangeSchema(ma.Schema):
+    id = fields.Integer()
+    actor = fields.String()
+    key_id = fields.Integer(allow_none=True)
+    old = fields.Dict()
+    new = fields.Dict()
+    created_at = fields.DateTime()
+
+
+class FeedbackArgsSchema(ma.Schema):
+    since = fields.AwareDateTime(
+        default_timezone=None, metadata={"description": "Decisions made at or after this time."}
+    )
+    site = fields.String()
+    split = fields.String(
+        load_default="train",
+        validate=validate.OneOf(["train", "holdout", "all"]),
+        metadata={
+            "description": "train (default): every row but the held-out ones that judge new "
+            "model versions; holdout: only those; all: both."
+        },
+    )
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+    cursor = fields.String()
+
+
+class FeedbackRowSchema(ma.Schema):
+    """A moderator decision as a labelled training row (``moderation train --feedback``)."""
+
+    text = fields.String()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    labels = fields.Dict(keys=fields.String(), values=fields.Integer())
+    source = fields.String()
+    comment_id = fields.String()
+    decided_at = fields.String()
+
+
+class FeedbackPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(FeedbackRowSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ErrorSchema(ma.Schema):
+    """Every error: the HTTP code and name, a sentence for people, and errors per field."""
+
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(
+        required=True,
+        metadata={"description": "Messages per location and field, e.g. json → text → [...]."},
+    )

@@ -15,7 +15,9 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import select
 
+from models.text import normalize
 from moderation import db
+from moderation.authors import author_record
 from moderation.decisions import record_verdict
 from moderation.policy import Verdict, decide, unscored
 from moderation.queue import verdict_channel
@@ -66,7 +68,14 @@ def save_scores(comment_id: str, scores: dict[str, float], explanations: dict[st
         comment = session.get(Comment, comment_id)
         assert comment is not None
         site = session.get(Site, comment.site_id)
-        verdict = decide(scores, site.policy if site else None, model.thresholds)
+        verdict = decide(
+            scores,
+            site.policy if site else None,
+            model.thresholds,
+            text=comment.text,
+            normalize=normalize,
+            author=author_record(session, comment.site_id, comment.author_hash),
+        )
         versions = {label: model.versions[model.label_models[label]] for label in scores}
         existing = set(
             session.execute(
