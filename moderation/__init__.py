@@ -43,11 +43,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["redis"] = connect(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
     openapi.init_app(app)
 
-    from moderation.api import comments, health, review
+    from moderation.api import comments, health, review, sites
 
     openapi.register_blueprint(comments.blp)
     openapi.register_blueprint(review.blp)
     openapi.register_blueprint(health.blp)
+    openapi.register_blueprint(sites.blp)
 
     from moderation import cli
 
