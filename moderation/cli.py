@@ -89,24 +89,6 @@ def sites_create(name: str, origins: tuple[str, ...]) -> None:
     click.echo(f"created site {name}", err=True)
 
 
-@click.group("keys")
-def keys_group() -> None:
-    """Site keys, moderator and admin tokens."""
-
-
-@keys_group.command("create")
-@click.option("--site", help="The site the key belongs to (required for submit keys).")
-@click.option(
-    "--role",
-    type=click.Choice(["submit", "moderate", "admin"]),
-    required=True,
-    help="What it may do.",
-)
-@with_appcontext
-def keys_create(site: str | None, role: str) -> None:
-    """Create a key and print it (only the key, on stdout: it is shown once)."""
-    from moderation import db
-    from moderation.auth import create_key
 @sites_group.command("list")
 @with_appcontext
 def sites_list() -> None:
@@ -173,6 +155,24 @@ def sites_policy(name: str, assignments: tuple[str, ...], policy_file: IO[str] |
     click.echo(json.dumps(view, indent=2))
 
 
+@click.group("keys")
+def keys_group() -> None:
+    """Site keys, moderator and admin tokens."""
+
+
+@keys_group.command("create")
+@click.option("--site", help="The site the key belongs to (required for submit keys).")
+@click.option(
+    "--role",
+    type=click.Choice(["submit", "moderate", "admin"]),
+    required=True,
+    help="What it may do.",
+)
+@with_appcontext
+def keys_create(site: str | None, role: str) -> None:
+    """Create a key and print it (only the key, on stdout: it is shown once)."""
+    from moderation import db
+    from moderation.auth import create_key
     from moderation.storage import Role, Site
 
     with db.transaction() as session:
