@@ -159,16 +159,20 @@ _MARK_BASES = frozenset(chr(c) for c in range(0x21, 0x7F)) | {"€"}
 
 # Everything but printable ASCII and ordinary whitespace goes through the per-character table.
 _SPECIAL = re.compile(r"[^\t\n\r\x20-\x7e]+")
-# Whitespace that is not a lone space: collapsed to one space.
-_UNTIDY_SPACE = re.compile(r"\s{2,}|[^\S ]")
+# Whitespace that is not a lone space: collapsed to one space. (Other whitespace characters were
+# already mapped to spaces.)
+_UNTIDY_SPACE = re.compile(r"[\t\n\r ]{2,}|[\t\n\r]")
 
 
 def _map_chars(text: str, track: bool) -> tuple[str, list[int] | None]:
     """Lowercase printable ASCII in bulk and map every other character through `_char_entry`."""
+    if text.isascii() and (text.isprintable() or not _SPECIAL.search(text)):
+        return text.lower(), (list(range(len(text))) if track else None)
     parts: list[str] = []
     offsets: list[int] | None = [] if track else None
     last = ""  # last character emitted, for the combining-mark rule
     pos = 0
+    cache_get = _CHAR_CACHE.get
     for m in _SPECIAL.finditer(text):
         start, end = m.span()
         if start > pos:
@@ -177,9 +181,17 @@ def _map_chars(text: str, track: bool) -> tuple[str, list[int] | None]:
                 offsets.extend(range(pos, start))
             last = text[start - 1].lower()
         for i in range(start, end):
-            mapped, has_mark = _char_entry(text[i])
+            c = text[i]
+            mapped, has_mark = cache_get(c) or _char_entry(c)
+            if not has_mark:
+                if mapped:
+                    parts.append(mapped)
+                    if offsets is not None:
+                        offsets.extend([i] * len(mapped))
+                    last = mapped[-1]
+                continue
             for ch in mapped:
-                if has_mark and last in _MARK_BASES and unicodedata.category(ch) in _MARKS:
+                if last in _MARK_BASES and unicodedata.category(ch) in _MARKS:
                     # Combining marks on Latin letters ("f̸u̷c̶k", a decomposed "fück") are decoration.
                     continue
                 parts.append(ch)
@@ -187,15 +199,10 @@ def _map_chars(text: str, track: bool) -> tuple[str, list[int] | None]:
                     offsets.append(i)
                 last = ch
         pos = end
-    if pos == 0:
-        s = text.lower()
-        offsets = list(range(len(s))) if track else None
-    else:
-        parts.append(text[pos:].lower())
-        if offsets is not None:
-            offsets.extend(range(pos, len(text)))
-        s = "".join(parts)
-    return s, offsets
+    parts.append(text[pos:].lower())
+    if offsets is not None:
+        offsets.extend(range(pos, len(text)))
+    return "".join(parts), offsets
 
 
 def _tidy_space(m: re.Match[str]) -> _Replacement:
@@ -206,7 +213,7 @@ def _tidy_space(m: re.Match[str]) -> _Replacement:
 def _chars(text: str, track: bool) -> tuple[str, list[int] | None]:
     """Stage 1: characters mapped one by one, whitespace collapsed and stripped."""
     s, offsets = _map_chars(text, track)
-    if _UNTIDY_SPACE.search(s):
+    if "  " in s or "\n" in s or "\t" in s or "\r" in s:
         s, offsets = _sub(_UNTIDY_SPACE, _tidy_space, s, offsets)
     start = 1 if s.startswith(" ") else 0
     end = len(s) - 1 if s.endswith(" ") and len(s) > start else len(s)
@@ -298,8 +305,7 @@ _TOKEN_SET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!€")
 # A piece of a spaced-out word: one character, not followed by another letter or digit.
 _PIECE = rf"[{_TOKEN_CHARS}](?![^\W_]|[@$€])"
 _JOIN = re.compile(
-    rf"(?P<keep>(?:https?|ftp)://[^\s<>\"']+|(?<![\w.-])www\.[^\s<>\"']+|{_EMAIL})"
-    rf"|(?<![\w@$€]){_PIECE}"
+    rf"(?<![\w@$€]){_PIECE}"
     r"(?P<sep> (?:[._*·\-] )?|[._*·\-] ?)"
     rf"{_PIECE}(?:(?P=sep){_PIECE})+"
     # Not when the run goes on with another separator: in "it's a m-u-s-i-c" the word is "music",
@@ -315,8 +321,8 @@ _JOIN_HINT = re.compile(
 
 def _join_repl(m: re.Match[str]) -> _Replacement:
     """Glue the single characters of a spaced-out word; needs at least one letter."""
-    if m.group("keep"):
-        return None
+    if _chunk_protected(m.string, m.start(), m.end()):
+        return None  # "http://example.com/a-b-c", "j.o.h.n@example.com"
     run = m.group()
     rel = list(range(0, len(run), len(m.group("sep")) + 1))
     while rel and run[rel[-1]] == "!":
@@ -398,15 +404,56 @@ def _at_repl(m: re.Match[str]) -> _Replacement:
     return m.group()[:start] + "@", [*range(start), start + len(at) - len(at.lstrip())]
 
 
+def _anchored_sub(
+    finder: re.Pattern[str],
+    pattern: re.Pattern[str],
+    left_chars: frozenset[str],
+    fn: Callable[[re.Match[str]], _Replacement],
+    s: str,
+    offsets: list[int] | None,
+) -> tuple[str, list[int] | None]:
+    """`_sub` for patterns that are slow to scan for but contain a cheap `finder` marker.
+
+    For each marker, walk left over spaces and `left_chars` to where a match could start and try
+    `pattern` there only.
+    """
+    edits = []
+    covered = 0
+    for marker in finder.finditer(s):
+        if marker.start() < covered:
+            continue
+        start = marker.start()
+        while start > 0 and s[start - 1] == " ":
+            start -= 1
+        while start > 0 and s[start - 1] in left_chars:
+            start -= 1
+        m = pattern.match(s, start)
+        if m is None or m.end() <= marker.start():
+            continue
+        r = fn(m)
+        if r is not None:
+            edits.append((m.start(), m.end(), r[0], r[1]))
+        covered = m.end()
+    return _apply(s, offsets, edits)
+
+
+_DOMAIN_MARKER = re.compile(r"[\[({<]\s*(?:\.|d[o0]t)\s*[\])}>]| d[o0]t | \.")
+_AT_MARKER = re.compile(r"[\[({<]\s*(?:@|at)\s*[\])}>]")
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-._%+")
+
+
 def _restore_links(s: str, offsets: list[int] | None) -> tuple[str, list[int] | None]:
     """Stage 3: undo link obfuscation; each pattern is only run when its cheap marker is present."""
     if "p" in s and ("xx" in s or "**" in s or "[:]" in s or "(:)" in s or "[/]" in s):
         s, offsets = _sub(_HXXP, _hxxp_repl, s, offsets)
     bracket = "[" in s or "(" in s or "{" in s or "<" in s
     if bracket or " dot " in s or " d0t " in s or " ." in s:
-        s, offsets = _sub(_OBFUSCATED_DOMAIN, _domain_repl, s, offsets)
+        s, offsets = _anchored_sub(
+            _DOMAIN_MARKER, _OBFUSCATED_DOMAIN, _LABEL_CHARS, _domain_repl, s, offsets
+        )
     if bracket and ("at" in s or "@" in s):
-        s, offsets = _sub(_OBFUSCATED_AT, _at_repl, s, offsets)
+        s, offsets = _anchored_sub(_AT_MARKER, _OBFUSCATED_AT, _LOCAL_CHARS, _at_repl, s, offsets)
     return s, offsets
 
 
@@ -422,6 +469,7 @@ _LEET_CHAR = re.compile(r"[0134579@$!€]")
 _TOKEN_REST = re.compile(rf"[{_TOKEN_CHARS}]*")
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 _PROTECTED = re.compile(rf"{_URL}|{_EMAIL}")
+_URL_END = re.compile(r"[<>\"']")
 _MONEY_IN_WORD = re.compile(r"[$€]\d+(?:k|m|bn|b)?$|^\d+[$€]")  # "us$20", "$5k", "20$"
 _DIMENSION = re.compile(r"\d+x\d+")  # "4x4", "1920x1080"
 
@@ -506,8 +554,16 @@ def _chunk_protected(s: str, start: int, end: int) -> bool:
     chunk_start = s.rfind(" ", 0, start) + 1
     chunk_end = s.find(" ", end)
     chunk = s[chunk_start : chunk_end if chunk_end >= 0 else len(s)]
-    if "." not in chunk and ":" not in chunk and "@" not in chunk:
-        return False  # cheap exit: no chunk without these can hold a link or an address
+    if "." not in chunk and ":" not in chunk:
+        return False  # cheap exit: a link or an e-mail address has one of these
+    # A URL with a scheme or "www." runs to the end of the chunk or to a quote or bracket.
+    for marker in ("://", "www."):
+        at = chunk.find(marker)
+        if at >= 0:
+            url_end = _URL_END.search(chunk, at)
+            url_end_at = chunk_start + (url_end.start() if url_end else len(chunk))
+            if end > chunk_start + at - 5 and start < url_end_at:
+                return True
     for m in _PROTECTED.finditer(chunk):
         if m.start() + chunk_start < end and start < m.end() + chunk_start:
             return True
@@ -549,9 +605,12 @@ def _leet_and_stretch(s: str, offsets: list[int] | None) -> tuple[str, list[int]
         if edit is not None:
             edits.append(edit)
     stretch_edits = []
+    k = 0  # index into `scanned`, which is sorted like the stretches
     for m in _STRETCH.finditer(s):
         start, end = m.span()
-        if any(a <= start < b for a, b in scanned) or _chunk_protected(s, start, end):
+        while k < len(scanned) and scanned[k][1] <= start:
+            k += 1
+        if (k < len(scanned) and scanned[k][0] <= start) or _chunk_protected(s, start, end):
             continue  # tokens with leet were squeezed whole; links keep their spelling
         stretch_edits.append((start, end, m.group()[:2], [0, 1]))
     if stretch_edits:
