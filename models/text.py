@@ -32,6 +32,7 @@ same code (offsets are only carried when asked for), so the two always return th
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable
@@ -305,7 +306,8 @@ _TOKEN_SET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!€")
 # A piece of a spaced-out word: one character, not followed by another letter or digit.
 _PIECE = rf"[{_TOKEN_CHARS}](?![^\W_]|[@$€])"
 _JOIN = re.compile(
-    rf"(?<![\w@$€]){_PIECE}"
+    # Not from the middle of a longer run ("a.a.a.a@x"): that would rescan it from every piece.
+    rf"(?<![\w@$€])(?<![a-z0-9@$€][._*·\-]){_PIECE}"
     r"(?P<sep> (?:[._*·\-] )?|[._*·\-] ?)"
     rf"{_PIECE}(?:(?P=sep){_PIECE})+"
     # Not when the run goes on with another separator: in "it's a m-u-s-i-c" the word is "music",
@@ -321,7 +323,7 @@ _JOIN_HINT = re.compile(
 
 def _join_repl(m: re.Match[str]) -> _Replacement:
     """Glue the single characters of a spaced-out word; needs at least one letter."""
-    if _chunk_protected(m.string, m.start(), m.end()):
+    if _Protection(m.string).overlaps(m.start(), m.end()):
         return None  # "http://example.com/a-b-c", "j.o.h.n@example.com"
     run = m.group()
     rel = list(range(0, len(run), len(m.group("sep")) + 1))
@@ -341,7 +343,8 @@ def _join_repl(m: re.Match[str]) -> _Replacement:
 # ---------------------------------------------------------------------------------------------
 
 _HXXP = re.compile(r"h(?:xx|\*\*|tt)p(s?)\s*(?:\[:\]|\(:\)|:)\s*(?:\[/\]|/){2}")
-_LABEL = r"[a-z0-9][a-z0-9-]*"
+# Bounded, like real domain names, so that a failed match costs O(1) and not O(text).
+_LABEL = r"[a-z0-9][a-z0-9-]{0,62}"
 _SEP_PLAIN = r"\.(?!\s)"
 _SEP_BRACKET = r"\s*[\[({<]\s*(?:\.|d[o0]t)\s*[\])}>]\s*"  # "[.]", "(dot)", " [ . ] "
 _SEP_WORD = r"\s+d[o0]t\s+"  # " dot "
@@ -350,13 +353,13 @@ _ANY_SEP = re.compile(rf"{_SEP_PLAIN}|{_SEP_BRACKET}|{_SEP_WORD}|{_SEP_SPACED}")
 # A domain written with at least one obfuscated dot. The top-level domain accepted depends on the
 # last separator: any common one after "[.]", no English word after " dot " or " . ".
 _OBFUSCATED_DOMAIN = re.compile(
-    rf"(?<![\w.]){_LABEL}(?:(?:{_SEP_PLAIN}|{_SEP_BRACKET}|{_SEP_WORD}|{_SEP_SPACED}){_LABEL})*"
+    rf"(?<![\w.]){_LABEL}(?:(?:{_SEP_PLAIN}|{_SEP_BRACKET}|{_SEP_WORD}|{_SEP_SPACED}){_LABEL}){{0,8}}"
     rf"(?:(?:{_SEP_BRACKET}|{_SEP_PLAIN})(?:{_TLDS_BARE})|{_SEP_WORD}(?:{_TLDS_WORDY})"
     rf"|{_SEP_SPACED}(?:{_TLDS_STRONG}))\b"
 )
 # "name[at]example.com", once the domain is restored: only where the result is an address.
 _OBFUSCATED_AT = re.compile(
-    r"(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]*(?P<at>\s*[\[({<]\s*(?:@|at)\s*[\])}>]\s*)"
+    r"(?<![\w.%+-])[a-z0-9][a-z0-9._%+-]{0,63}(?P<at>\s*[\[({<]\s*(?:@|at)\s*[\])}>]\s*)"
     r"(?=[a-z0-9-]+(?:\.[a-z0-9-]+)+)"
 )
 # Words before "dot com" that show it is prose ("the dot com bubble").
@@ -425,7 +428,8 @@ def _anchored_sub(
         start = marker.start()
         while start > 0 and s[start - 1] == " ":
             start -= 1
-        while start > 0 and s[start - 1] in left_chars:
+        limit = max(0, start - 255)  # no domain or address is longer: keeps this linear
+        while start > limit and s[start - 1] in left_chars:
             start -= 1
         m = pattern.match(s, start)
         if m is None or m.end() <= marker.start():
@@ -549,35 +553,69 @@ def _leet_positions(word: str) -> list[int]:
     return sorted(positions)
 
 
-def _chunk_protected(s: str, start: int, end: int) -> bool:
-    """True when s[start:end] overlaps a URL or e-mail address in its whitespace-delimited chunk."""
-    chunk_start = s.rfind(" ", 0, start) + 1
-    chunk_end = s.find(" ", end)
-    chunk = s[chunk_start : chunk_end if chunk_end >= 0 else len(s)]
-    if "." not in chunk and ":" not in chunk:
-        return False  # cheap exit: a link or an e-mail address has one of these
-    # A URL with a scheme or "www." runs to the end of the chunk or to a quote or bracket.
-    for marker in ("://", "www."):
-        at = chunk.find(marker)
-        if at >= 0:
-            url_end = _URL_END.search(chunk, at)
-            url_end_at = chunk_start + (url_end.start() if url_end else len(chunk))
-            if end > chunk_start + at - 5 and start < url_end_at:
+class _Protection:
+    """The URLs and e-mail addresses of a text, found once per whitespace-delimited chunk.
+
+    Only chunks with a "." or ":" are searched, so ordinary words cost a `find` or two.
+    """
+
+    __slots__ = ("_chunks", "_s")
+
+    def __init__(self, s: str) -> None:
+        self._s = s
+        # chunk start -> (starts, ends) of its protected spans, merged and sorted
+        self._chunks: dict[int, tuple[list[int], list[int]]] = {}
+
+    def _chunk_spans(self, pos: int) -> tuple[list[int], list[int]]:
+        """Protected spans, in text coordinates, of the chunk around `pos`."""
+        s = self._s
+        chunk_start = s.rfind(" ", 0, pos) + 1
+        found = self._chunks.get(chunk_start)
+        if found is not None:
+            return found
+        chunk_end = s.find(" ", pos)
+        chunk = s[chunk_start : chunk_end if chunk_end >= 0 else len(s)]
+        spans: list[tuple[int, int]] = []
+        if "." in chunk or ":" in chunk:
+            # A URL with a scheme or "www." runs to the end of the chunk, a quote or a bracket.
+            for marker in ("://", "www."):
+                at = chunk.find(marker)
+                if at >= 0:
+                    url_end = _URL_END.search(chunk, at)
+                    spans.append((max(0, at - 5), url_end.start() if url_end else len(chunk)))
+            spans.extend(m.span() for m in _PROTECTED.finditer(chunk))
+        starts: list[int] = []
+        ends: list[int] = []
+        for a, b in sorted(spans):
+            a, b = chunk_start + a, chunk_start + b
+            if ends and a <= ends[-1]:
+                ends[-1] = max(ends[-1], b)
+            else:
+                starts.append(a)
+                ends.append(b)
+        self._chunks[chunk_start] = (starts, ends)
+        return starts, ends
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when s[start:end] overlaps a URL or an e-mail address."""
+        for pos in {start, end - 1}:
+            starts, ends = self._chunk_spans(pos)
+            k = bisect.bisect_left(starts, end) - 1  # the last span starting before `end`
+            if k >= 0 and ends[k] > start:
                 return True
-    for m in _PROTECTED.finditer(chunk):
-        if m.start() + chunk_start < end and start < m.end() + chunk_start:
-            return True
-    return False
+        return False
 
 
-def _leet_edit(s: str, start: int, end: int) -> tuple[int, int, str, list[int]] | None:
+def _leet_edit(
+    s: str, start: int, end: int, protection: _Protection
+) -> tuple[int, int, str, list[int]] | None:
     """The rewrite of the token s[start:end] (leet mapped, stretches squeezed), or None."""
     word = s[start:end]
     if not any(ch in _ASCII_LETTERS for ch in word):
         return None  # a number, a price, "!!!"
     if word[0] == "@" and (start == 0 or not s[start - 1].isalnum()):
         return None  # an @handle
-    if _DIMENSION.fullmatch(word) or _chunk_protected(s, start, end):
+    if _DIMENSION.fullmatch(word) or protection.overlaps(start, end):
         return None
     chars = list(word)
     for k in _leet_positions(word):
@@ -592,6 +630,7 @@ def _leet_and_stretch(s: str, offsets: list[int] | None) -> tuple[str, list[int]
     """Stage 4: map leetspeak in words that contain it and squeeze stretched letters elsewhere."""
     edits: list[tuple[int, int, str, list[int]]] = []
     scanned: list[tuple[int, int]] = []
+    protection = _Protection(s)
     for m in _LEET_CHAR.finditer(s):
         pos = m.start()
         if scanned and pos < scanned[-1][1]:
@@ -601,7 +640,7 @@ def _leet_and_stretch(s: str, offsets: list[int] | None) -> tuple[str, list[int]
             start -= 1
         end = _TOKEN_REST.match(s, pos).end()  # type: ignore[union-attr]  # always matches
         scanned.append((start, end))
-        edit = _leet_edit(s, start, end)
+        edit = _leet_edit(s, start, end, protection)
         if edit is not None:
             edits.append(edit)
     stretch_edits = []
@@ -610,7 +649,7 @@ def _leet_and_stretch(s: str, offsets: list[int] | None) -> tuple[str, list[int]
         start, end = m.span()
         while k < len(scanned) and scanned[k][1] <= start:
             k += 1
-        if (k < len(scanned) and scanned[k][0] <= start) or _chunk_protected(s, start, end):
+        if (k < len(scanned) and scanned[k][0] <= start) or protection.overlaps(start, end):
             continue  # tokens with leet were squeezed whole; links keep their spelling
         stretch_edits.append((start, end, m.group()[:2], [0, 1]))
     if stretch_edits:
