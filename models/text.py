@@ -58,20 +58,8 @@ _INVISIBLE = frozenset(
 # Look-alikes of Latin letters that NFKC leaves alone. Upper-case forms are listed when they look
 # like a different Latin letter than their lower case (Greek "Η" is H, "η" is n).
 _LOOKALIKES: dict[str, str] = {
-    # Cyrillic
-    "а": "a", "в": "b", "г": "r", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h",
-    "о": "o", "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ь": "b", "ѕ": "s",
-    "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ү": "y", "ӏ": "l",
-    "ɡ": "g", "ѵ": "v", "ѡ": "w", "ԍ": "g", "ӧ": "o", "ӓ": "a", "ӱ": "y",
-    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p", "С": "c",
-    "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j", "Ԛ": "q", "Ԝ": "w", "Ү": "y",
-    "Ӏ": "l",
-    # Greek
-    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
-    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "μ": "u", "ϲ": "c", "ϳ": "j", "ά": "a",
-    "έ": "e", "ή": "n", "ί": "i", "ό": "o", "ύ": "u", "ώ": "w", "ϊ": "i", "ϋ": "u",
-    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
-    "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x", "Ϲ": "c",
+    # Greek lunate sigma and yot: not used in modern Greek text
+    "ϲ": "c", "Ϲ": "c", "ϳ": "j",
     # Latin small capitals and IPA letters
     "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
     "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ǫ": "q", "ʀ": "r",
@@ -89,6 +77,76 @@ _LOOKALIKES: dict[str, str] = {
 for _base in (0x1F130, 0x1F150, 0x1F170, 0x1F1E6):
     for _i in range(26):
         _LOOKALIKES.setdefault(chr(_base + _i), chr(ord("a") + _i))
+
+# Cyrillic and Greek look-alikes, mapped by `_unconfuse` depending on the text (see there). Keys
+# are lower case, except Greek capitals that look like a different Latin letter than their lower
+# case ("Η" is H, "η" is n): stage 1 keeps those upper case so that the difference survives.
+_SCRIPT_LOOKALIKES: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "г": "r", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h",
+    "о": "o", "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ь": "b", "ѕ": "s",
+    "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ү": "y", "ӏ": "l",
+    "ѵ": "v", "ѡ": "w", "ԍ": "g", "ӧ": "o", "ӓ": "a", "ӱ": "y",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
+    "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "μ": "u", "ά": "a", "έ": "e", "ή": "n",
+    "ί": "i", "ό": "o", "ύ": "u", "ώ": "w", "ϊ": "i", "ϋ": "u",
+    "Η": "h", "Μ": "m", "Ν": "n", "Υ": "y", "Ζ": "z",
+}  # fmt: skip
+_KEEP_CASE = frozenset(k for k in _SCRIPT_LOOKALIKES if k.isupper())
+_KEEP_CASE_LOWER = str.maketrans({k: k.lower() for k in _KEEP_CASE})
+_SCRIPT_TABLE = str.maketrans(_SCRIPT_LOOKALIKES)
+_SCRIPT_CLASS = "".join(sorted(_SCRIPT_LOOKALIKES))
+_SCRIPT_CHAR = re.compile(f"[{_SCRIPT_CLASS}]")
+# A word holding a Cyrillic or Greek look-alike. Digits and leet symbols are part of it: they may
+# become Latin letters later ("и€n1d"), and the word must be judged the same way then.
+_SCRIPT_WORD = re.compile(rf"(?:[^\W_]|[@$€!])*[{_SCRIPT_CLASS}](?:[^\W_]|[@$€!])*")
+# Cyrillic and Greek letters that look like no Latin letter ("и", "д", "λ"): real Russian or Greek.
+_GENUINE_LETTER = re.compile(
+    "["
+    + "".join(
+        chr(c)
+        for c in [*range(0x370, 0x400), *range(0x400, 0x530), *range(0x1F00, 0x2000)]
+        if unicodedata.category(chr(c)).startswith("L")
+        and chr(c).lower() not in _SCRIPT_LOOKALIKES
+        and chr(c) not in _SCRIPT_LOOKALIKES
+        and chr(c) not in _LOOKALIKES
+    )
+    + "]"
+)
+
+
+def _is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch < "\u0530"
+
+
+def _is_greek(ch: str) -> bool:
+    return "\u0370" <= ch < "\u0400" or "\u1f00" <= ch < "\u2000"
+
+
+def _unconfuse_word(m: re.Match[str]) -> str:
+    """Map a word's look-alikes when it mixes scripts ("іdіоt", "ѕιτe"); else only lowercase it."""
+    word = m.group()
+    mixed = any(ch in _ASCII_LETTERS for ch in word) or (
+        any(_is_cyrillic(ch) for ch in word) and any(_is_greek(ch) for ch in word)
+    )
+    return word.translate(_SCRIPT_TABLE if mixed else _KEEP_CASE_LOWER)
+
+
+def _unconfuse(s: str) -> str:
+    """Map Cyrillic and Greek look-alikes to Latin, without garbling Russian or Greek.
+
+    In a text with no genuine Cyrillic or Greek letter (English with "іdіоt" in it) every
+    look-alike is mapped. Where there are some ("привет, как дела"), only words that mix scripts
+    are, so "как" stays Russian while "hеllo" with a Cyrillic "е" becomes "hello". Every mapping
+    is one character to one, so offsets do not change.
+    """
+    if s.isascii() or not _SCRIPT_CHAR.search(s):
+        return s
+    if not _GENUINE_LETTER.search(s):
+        return s.translate(_SCRIPT_TABLE)
+    return _SCRIPT_WORD.sub(_unconfuse_word, s)
+
 
 _MARKS = frozenset({"Mn", "Me"})
 _DROP_CATEGORIES = frozenset({"Cf", "Cs", "Co", "Cn"})
@@ -110,6 +168,8 @@ def _fold_one(ch: str) -> str:
     # Look-alikes are checked before lowering because "Η" (H) and "η" (n) differ.
     if ch in _LOOKALIKES:
         return _LOOKALIKES[ch]
+    if ch in _KEEP_CASE:
+        return ch
     out = []
     for low in ch.lower():
         low = _LOOKALIKES.get(low, low)
@@ -155,8 +215,9 @@ def _char_entry(c: str) -> tuple[str, bool]:
 
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # Characters after which a combining mark is decoration: printable ASCII (letters, and symbols
-# that the leetspeak stage may turn into letters) and the euro sign.
-_MARK_BASES = frozenset(chr(c) for c in range(0x21, 0x7F)) | {"€"}
+# that the leetspeak stage may turn into letters), the euro sign, and Cyrillic and Greek
+# look-alikes (which `_unconfuse` may turn into Latin letters).
+_MARK_BASES = frozenset(chr(c) for c in range(0x21, 0x7F)) | {"€"} | set(_SCRIPT_LOOKALIKES)
 
 # Everything but printable ASCII and ordinary whitespace goes through the per-character table.
 _SPECIAL = re.compile(r"[^\t\n\r\x20-\x7e]+")
@@ -214,6 +275,7 @@ def _tidy_space(m: re.Match[str]) -> _Replacement:
 def _chars(text: str, track: bool) -> tuple[str, list[int] | None]:
     """Stage 1: characters mapped one by one, whitespace collapsed and stripped."""
     s, offsets = _map_chars(text, track)
+    s = _unconfuse(s)
     if "  " in s or "\n" in s or "\t" in s or "\r" in s:
         s, offsets = _sub(_UNTIDY_SPACE, _tidy_space, s, offsets)
     start = 1 if s.startswith(" ") else 0
