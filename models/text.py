@@ -124,6 +124,10 @@ def _is_greek(ch: str) -> bool:
     return "\u0370" <= ch < "\u0400" or "\u1f00" <= ch < "\u2000"
 
 
+def _script_char(m: re.Match[str]) -> str:
+    return _SCRIPT_LOOKALIKES[m.group()]
+
+
 def _unconfuse_word(m: re.Match[str]) -> str:
     """Map a word's look-alikes when it mixes scripts ("іdіоt", "ѕιτe"); else only lowercase it."""
     word = m.group()
@@ -144,7 +148,8 @@ def _unconfuse(s: str) -> str:
     if s.isascii() or not _SCRIPT_CHAR.search(s):
         return s
     if not _GENUINE_LETTER.search(s):
-        return s.translate(_SCRIPT_TABLE)
+        # A substitution per look-alike: much faster than str.translate over the whole text.
+        return _SCRIPT_CHAR.sub(_script_char, s)
     return _SCRIPT_WORD.sub(_unconfuse_word, s)
 
 
@@ -673,14 +678,19 @@ def _leet_edit(
 ) -> tuple[int, int, str, list[int]] | None:
     """The rewrite of the token s[start:end] (leet mapped, stretches squeezed), or None."""
     word = s[start:end]
-    if not any(ch in _ASCII_LETTERS for ch in word):
+    if word.isdigit() or not any(ch in _ASCII_LETTERS for ch in word):
         return None  # a number, a price, "!!!"
     if word[0] == "@" and (start == 0 or not s[start - 1].isalnum()):
         return None  # an @handle
-    if _DIMENSION.fullmatch(word) or protection.overlaps(start, end):
+    if _DIMENSION.fullmatch(word):
+        return None
+    positions = _leet_positions(word)
+    if not positions and not _STRETCH.search(word):
+        return None  # "2nd", "mp3", "hello!": nothing to change, no need to look for links
+    if protection.overlaps(start, end):
         return None
     chars = list(word)
-    for k in _leet_positions(word):
+    for k in positions:
         chars[k] = _LEET.get(word[k]) or _LEET_SYMBOLS[word[k]]
     text, rel = _squeeze("".join(chars), list(range(len(word))))
     if text == word:
