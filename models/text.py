@@ -13,18 +13,23 @@ text the user wrote (`to_original_span`).
 The pipeline, in order (each stage sees the output of the previous one):
 
 1. characters: NFKC, lowercase, invisible and control characters removed, look-alike letters
-   (Cyrillic, Greek, small capitals, enclosed letters...) mapped to Latin, diacritics on Latin
-   letters and combining marks ("Zalgo") after them dropped, whitespace collapsed to one space;
+   (small capitals, enclosed letters, Cherokee...) mapped to Latin, diacritics on Latin letters
+   and combining marks ("Zalgo") after them dropped, whitespace collapsed to one space.
+   Cyrillic and Greek look-alikes are mapped everywhere in a text that has no genuine Cyrillic
+   or Greek letter, and otherwise only inside words that mix scripts, so Russian and Greek
+   comments are not garbled;
 2. spaced letters joined: runs of >= 3 single characters with the same separator ("f u c k",
    "i.d.i.o.t", "s-h-i-t");
 3. obfuscated links restored: "example dot com", "example[.]com", "example . com", "hxxp://",
    "name[at]example.com";
 4. leetspeak inside words mapped to letters ("h4te", "sh!t", "b@stard"), stretched letters
    squeezed to two ("stuuuupid" -> "stuupid"); URLs, e-mails, handles, money and phone numbers
-   are left untouched.
+   are left untouched; then stage 3 once more, for links that leetspeak hid ("example d0t c0m").
 
 Every stage is a pure function of its input, and `normalize` and `normalize_with_offsets` run the
 same code (offsets are only carried when asked for), so the two always return the same text.
+`normalize` is idempotent, and runs in time linear in the length of the text (patterns that
+could backtrack are bounded or anchored on cheap markers).
 """
 
 # This module is about look-alike characters: its tables and examples are made of them.
@@ -117,14 +122,17 @@ _GENUINE_LETTER = re.compile(
 
 
 def _is_cyrillic(ch: str) -> bool:
+    """True for a character of the Cyrillic blocks."""
     return "\u0400" <= ch < "\u0530"
 
 
 def _is_greek(ch: str) -> bool:
+    """True for a character of the Greek blocks."""
     return "\u0370" <= ch < "\u0400" or "\u1f00" <= ch < "\u2000"
 
 
 def _script_char(m: re.Match[str]) -> str:
+    """The Latin letter for a matched Cyrillic or Greek look-alike."""
     return _SCRIPT_LOOKALIKES[m.group()]
 
 
@@ -368,10 +376,10 @@ _TOKEN_SET = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!€")
 # Stage 2: spaced-out letters
 # ---------------------------------------------------------------------------------------------
 
-# >= 3 single characters separated by one repeated separator. The lookarounds make sure each piece
-# is a single character, so "I am a cat" (single letters separated by words) is left alone.
 # A piece of a spaced-out word: one character, not followed by another letter or digit.
 _PIECE = rf"[{_TOKEN_CHARS}](?![^\W_]|[@$€])"
+# >= 3 pieces separated by one repeated separator. Each piece being a single character, "I am a
+# cat" (single letters between words) is left alone.
 _JOIN = re.compile(
     # Not from the middle of a longer run ("a.a.a.a@x"): that would rescan it from every piece.
     rf"(?<![\w@$€])(?<![a-z0-9@$€][._*·\-]){_PIECE}"
