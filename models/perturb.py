@@ -53,7 +53,7 @@ _TOKEN = re.compile(
     re.IGNORECASE,
 )
 _PLAIN_HOST = re.compile(r"(?:www\.)?[a-z0-9]+", re.IGNORECASE)
-_AFTER_DOT = re.compile(r"\.\s*$")
+_TLDS = frozenset({"com", "net", "org", "info"})
 _LINK = re.compile(
     r"^(?P<scheme>https?://)?(?P<host>(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*)\.(?P<tld>com|net|org|info)\b",
     re.IGNORECASE,
@@ -162,6 +162,16 @@ def _obfuscate_link(m: re.Match[str], rng: random.Random) -> str:
     return " . ".join(" ".join(label) for label in host.split(".")) + " . " + " ".join(tld)
 
 
+def _is_spaced_tld(m: re.Match[str]) -> bool:
+    """True for the "com" of "example . com": part of a link, which perturbing would break."""
+    if m.group().lower() not in _TLDS:
+        return False
+    text, i = m.string, m.start() - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i >= 0 and text[i] == "."
+
+
 def perturb(text: str, rng: random.Random, rate: float = 0.35) -> str:
     """Rewrite `text` as an evader would: each word of >= 3 letters is perturbed with chance `rate`.
 
@@ -175,8 +185,8 @@ def perturb(text: str, rng: random.Random, rate: float = 0.35) -> str:
             if "@" in token or rng.random() >= 0.8:
                 return token
             return _LINK.sub(lambda link: _obfuscate_link(link, rng), token, count=1)
-        if rng.random() >= rate or _AFTER_DOT.search(m.string, 0, m.start()):
-            return token  # the "com" of "example . com" is part of a link
+        if rng.random() >= rate or _is_spaced_tld(m):
+            return token
         return perturb_word(token, rng)
 
     return _TOKEN.sub(repl, text)

@@ -495,6 +495,15 @@ def test_normalize_undoes_link_obfuscation() -> None:
             assert normalize(out) == normalize(text), out
 
 
+def perturb_word_in_text(text: str, rng: random.Random, technique: str) -> str:
+    """Apply `technique` to one random word of >= 4 letters of `text` (none if there is none)."""
+    words = [w for w in text.split(" ") if w.isalpha() and len(w) >= 4]
+    if not words:
+        return text
+    word = rng.choice(words)
+    return text.replace(" " + word + " ", " " + perturb_word(word, rng, technique) + " ", 1)
+
+
 def test_normalize_perturb_agrees_on_most_comments() -> None:
     """The robustness target: normalize(perturb(x)) == normalize(x) apart from stretched letters
     and words spaced out next to single-letter words ("t e s t I have" reads as "testi")."""
@@ -508,12 +517,3 @@ def test_normalize_perturb_agrees_on_most_comments() -> None:
         total += 1
         same += normalize(out) == normalize(text)
     assert same / total >= 0.9
-
-
-def perturb_word_in_text(text: str, rng: random.Random, technique: str) -> str:
-    """Apply `technique` to one random word of >= 4 letters of `text` (none if there is none)."""
-    words = [w for w in text.split(" ") if w.isalpha() and len(w) >= 4]
-    if not words:
-        return text
-    word = rng.choice(words)
-    return text.replace(" " + word + " ", " " + perturb_word(word, rng, technique) + " ", 1)
