@@ -48,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     openapi.register_blueprint(comments.blp)
     openapi.register_blueprint(review.blp)
     openapi.register_blueprint(health.blp)
+    from moderation.api import feedback
+
+    openapi.register_blueprint(feedback.blp)
     openapi.register_blueprint(sites.blp)
 
     from moderation import cli

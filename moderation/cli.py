@@ -230,7 +230,11 @@ def purge_command(older_than: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from moderation.learning_cli import COMMANDS as LEARNING_COMMANDS
+
     for command in (db_group, sites_group, keys_group, sweep_command, purge_command):
+        app.cli.add_command(command)
+    for command in LEARNING_COMMANDS:
         app.cli.add_command(command)
 
 

@@ -34,6 +34,8 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "RATE_LIMIT_DEFAULT": ("600 per minute", str),
     "RATE_LIMIT_ENABLED": (True, bool),
     "MODELS_DIR": ("", str),
+    # How often a worker asks the database whether another model version was promoted.
+    "MODEL_CHECK_SECONDS": (5.0, float),
 }
 
 

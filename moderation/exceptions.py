@@ -17,3 +17,7 @@ class NotFound(ModerationError):
 
 class Conflict(ModerationError):
     """The request contradicts stored state (for example an idempotency key reused)."""
+
+
+class PromotionRefused(ModerationError):
+    """A model version does worse than the active one on held-out feedback (or was not judged)."""

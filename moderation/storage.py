@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -29,11 +30,13 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
+    deferred,
     mapped_column,
     relationship,
     scoped_session,
@@ -82,6 +85,12 @@ class Role(enum.StrEnum):
 class Actor(enum.StrEnum):
     POLICY = "policy"
     MODERATOR = "moderator"
+
+
+class ModelStatus(enum.StrEnum):
+    CANDIDATE = "candidate"
+    ACTIVE = "active"
+    RETIRED = "retired"
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -280,6 +289,62 @@ class WebhookDelivery(Base):
 
     webhook: Mapped[Webhook] = relationship()
     event: Mapped[WebhookEvent] = relationship()
+
+
+class ModelVersion(Base):
+    """One trained model (spam or toxicity) kept in the database, so every worker host can load it.
+
+    At most one version per model name is ``active`` (a partial unique index): the one workers
+    score with. ``metrics`` holds the evaluation on held-out moderator feedback made when the
+    version was registered, next to the active version's on the same rows.
+    """
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        UniqueConstraint("name", "version", name="uq_model_versions_name_version"),
+        Index(
+            "uq_model_versions_one_active",
+            "name",
+            unique=True,
+            sqlite_where=sql_text("status = 'active'"),
+            postgresql_where=sql_text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    version: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # The skops file itself; deferred so listing versions does not read megabytes.
+    artifact: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    size: Mapped[int] = mapped_column(Integer)
+    labels: Mapped[list[Any]] = mapped_column(default=list)
+    thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    data_sources: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default=ModelStatus.CANDIDATE.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    promoted_at: Mapped[datetime | None]
+    promoted_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ModelEvent(Base):
+    """The audit log of the model registry: registrations, promotions and rollbacks."""
+
+    __tablename__ = "model_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), index=True)
+    # register | promote | rollback; ``baseline`` when the shipped models were adopted.
+    action: Mapped[str] = mapped_column(String(16))
+    version: Mapped[str] = mapped_column(String(100))
+    previous_version: Mapped[str | None] = mapped_column(String(100))
+    # Who, readable after the key is gone: "cli:alice", "worker", "key mat_AbCd12".
+    actor: Mapped[str] = mapped_column(String(100))
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

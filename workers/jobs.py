@@ -22,6 +22,7 @@ from moderation.decisions import record_verdict
 from moderation.policy import Verdict, decide, unscored
 from moderation.queue import verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, Site, utcnow
+from workers import model_watch
 
 if TYPE_CHECKING:
     from models.scorer import Scorer
@@ -162,6 +163,8 @@ def score_comment(comment_id: str) -> str:
         fail_closed(comment_id, RuntimeError(f"gave up after {attempt - 1} attempts"))
         announce(comment_id, CommentStatus.HELD.value)
         return CommentStatus.HELD.value
+    # A promoted model version is picked up here, between jobs, never in the middle of one.
+    Runtime.scorer = model_watch.watch.current(Runtime.scorer)
     try:
         fields = load_fields(comment_id)
         scores = scorer().score([fields])[0]

@@ -18,7 +18,7 @@ from rq.serializers import JSONSerializer
 
 from moderation import db
 from moderation.queue import SCORE_QUEUE, WEBHOOK_QUEUE, connect, get_queue, sweep
-from workers import jobs
+from workers import jobs, model_watch
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +53,12 @@ def run_sweeper(
 
 
 def prepare(config: dict[str, Any], models_dir: str | None = None) -> None:
-    """Bind the database and load the models, before the first job."""
-    from models.registry import load_scorer
-
+    """Bind the database and load the models (the registry's active versions), before the first
+    job."""
     db.configure(config["DATABASE_URL"])
     jobs.Runtime.max_attempts = config["MAX_SCORE_ATTEMPTS"]
-    jobs.Runtime.scorer = load_scorer(models_dir or config["MODELS_DIR"] or None)
+    model_watch.watch.interval = config["MODEL_CHECK_SECONDS"]
+    jobs.Runtime.scorer = model_watch.watch.load(models_dir or config["MODELS_DIR"] or None)
     logger.info("models loaded: %s", jobs.Runtime.scorer.versions)
 
 
