@@ -41,14 +41,18 @@ def get_queue(connection: Redis, name: str = SCORE_QUEUE) -> Queue:
 def enqueue_score(connection: Redis, comment_id: str) -> bool:
     """Ask a worker to score a comment; False (and a log line) if Redis could not take it."""
     try:
-        get_queue(connection).enqueue(
-            SCORE_JOB,
-            comment_id,
-            job_id=f"score-{comment_id}",
-            retry=Retry(max=len(SCORE_RETRY_INTERVALS), interval=SCORE_RETRY_INTERVALS),
-            result_ttl=0,
-            failure_ttl=7 * 24 * 3600,
-        )
+        # One MULTI/EXEC round trip: without a pipeline of ours, RQ sends two.
+        with connection.pipeline() as pipeline:
+            get_queue(connection).enqueue(
+                SCORE_JOB,
+                comment_id,
+                job_id=f"score-{comment_id}",
+                retry=Retry(max=len(SCORE_RETRY_INTERVALS), interval=SCORE_RETRY_INTERVALS),
+                result_ttl=0,
+                failure_ttl=7 * 24 * 3600,
+                pipeline=pipeline,
+            )
+            pipeline.execute()
     except RedisError as error:
         logger.warning("could not enqueue comment %s, the sweeper will: %s", comment_id, error)
         return False

@@ -40,7 +40,9 @@ def request_fingerprint(body: dict[str, Any]) -> str:
 def new_comment(site: Site, body: dict[str, Any], idempotency_key: str | None) -> Comment:
     thread = body.get("thread") or {}
     return Comment(
-        site_id=site.id,
+        # The relationship, not just site_id: the response names the site, and a lazy load after
+        # the commit would open a second transaction on the request's hot path.
+        site=site,
         name=body["name"],
         text=body["text"],
         email=body.get("email"),
