@@ -21,3 +21,7 @@ class Conflict(ModerationError):
 
 class PromotionRefused(ModerationError):
     """A model version does worse than the active one on held-out feedback (or was not judged)."""
+
+
+class InjectedFault(ModerationError):
+    """Raised on purpose by the fault-injection hook of the tests (never in production)."""

@@ -19,6 +19,7 @@ from models.text import normalize
 from moderation import db
 from moderation.authors import author_record
 from moderation.decisions import record_verdict
+from moderation.exceptions import InjectedFault
 from moderation.policy import Verdict, decide, unscored
 from moderation.queue import verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, Site, utcnow
@@ -35,6 +36,10 @@ class Runtime:
 
     scorer: Scorer | None = None
     max_attempts: int = 3
+    # Fault-injection hook for the tests only (tests/test_faults.py): scoring a comment whose text
+    # contains this marker raises, as a broken model would. The worker sets it from
+    # MODERATION_FAULT_POISON only when MODERATION_ENV=testing; otherwise it stays None.
+    poison: str | None = None
 
 
 def scorer() -> Scorer:
@@ -45,6 +50,13 @@ def scorer() -> Scorer:
 
         Runtime.scorer = load_scorer()
     return Runtime.scorer
+
+
+def score_fields(fields: dict[str, Any]) -> dict[str, float]:
+    """The models' scores for one comment's fields."""
+    if Runtime.poison and Runtime.poison in fields["text"]:
+        raise InjectedFault(f"poison marker {Runtime.poison!r} in the comment")
+    return scorer().score([fields])[0]
 
 
 def count_attempt(comment_id: str) -> tuple[int, str] | None:
@@ -167,7 +179,7 @@ def score_comment(comment_id: str) -> str:
     Runtime.scorer = model_watch.watch.current(Runtime.scorer)
     try:
         fields = load_fields(comment_id)
-        scores = scorer().score([fields])[0]
+        scores = score_fields(fields)
         explanations = explain(fields, scores)
         verdict = save_scores(comment_id, scores, explanations)
     except Exception as error:

@@ -8,6 +8,8 @@ loses at most the job in hand, and the sweeper brings that comment back.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 from typing import Any
 
@@ -57,9 +59,38 @@ def prepare(config: dict[str, Any], models_dir: str | None = None) -> None:
     job."""
     db.configure(config["DATABASE_URL"])
     jobs.Runtime.max_attempts = config["MAX_SCORE_ATTEMPTS"]
+    # The poison marker of the fault-injection tests; ignored unless the service runs as a test.
+    if config["ENV"] == "testing":
+        jobs.Runtime.poison = os.environ.get("MODERATION_FAULT_POISON") or None
     model_watch.watch.interval = config["MODEL_CHECK_SECONDS"]
     jobs.Runtime.scorer = model_watch.watch.load(models_dir or config["MODELS_DIR"] or None)
     logger.info("models loaded: %s", jobs.Runtime.scorer.versions)
+
+
+class ScoringWorker(SimpleWorker):
+    """RQ's SimpleWorker that remembers whether it was asked to stop.
+
+    RQ's work loop also ends (and its scheduler process dies) when Redis goes away in the middle
+    of a job; ``run`` then starts a new worker once Redis answers, instead of letting the
+    process, and with it ``moderation up``, exit.
+    """
+
+    stop_requested = False
+
+    def request_stop(self, signum: int, frame: Any) -> None:
+        self.stop_requested = True
+        super().request_stop(signum, frame)
+
+
+def wait_for_redis(connection: Redis, stop: threading.Event) -> None:
+    """Block until Redis answers or a stop is requested, backing off from 0.5 s to 5 s."""
+    delay = 0.5
+    while not stop.wait(delay):
+        try:
+            connection.ping()
+            return
+        except RedisError:
+            delay = min(delay * 2, 5.0)
 
 
 def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) -> None:
@@ -81,8 +112,22 @@ def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) ->
             name="sweeper",
             daemon=True,
         ).start()
-    worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
     try:
-        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+        while True:
+            worker = ScoringWorker(queues, connection=connection, serializer=JSONSerializer)
+            try:
+                worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+            except RedisError as error:
+                # RQ's teardown could not reach Redis either; the loop below waits for it.
+                logger.warning("worker stopped without Redis: %s", error)
+            if burst or worker.stop_requested:
+                return
+            logger.warning("the worker loop ended (Redis lost?); restarting when Redis answers")
+            # Until the next worker installs RQ's handlers, SIGTERM and SIGINT end the wait.
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+            wait_for_redis(connection, stop)
+            if stop.is_set():
+                return
     finally:
         stop.set()
