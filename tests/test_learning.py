@@ -229,6 +229,7 @@ def test_held_out_share_is_never_exported_for_training(
     assert bad.status_code == 422
 
 
+@pytest.mark.slow  # trains two small models once per session
 def test_register_stores_metrics_on_held_out_feedback(
     client: Any, keys: Any, runner: Any, registry: Any, baseline_dir: Path, candidate_dir: Path
 ) -> None:
@@ -263,6 +264,7 @@ def promote(runner: Any, *args: str) -> Any:
     return runner.invoke(args=["models", "promote", *args])
 
 
+@pytest.mark.slow  # trains two small models once per session
 def test_promotion_is_refused_when_worse_unless_forced(
     client: Any, keys: Any, runner: Any, registry: Any, candidate_dir: Path
 ) -> None:
@@ -305,6 +307,7 @@ def submit_and_score(client: Any, keys: Any, redis_url: str, text: str) -> dict[
     return client.get(f"/v1/comments/{response.json['id']}", headers=keys.headers("blog")).json
 
 
+@pytest.mark.slow  # trains two small models once per session
 def test_worker_switches_to_promoted_version_without_restart_and_back_on_rollback(
     client: Any, keys: Any, runner: Any, registry: Any, redis_url: str, candidate_dir: Path
 ) -> None:
