@@ -193,4 +193,26 @@ def models_rollback(name: str) -> None:
     click.echo(json.dumps({"active": {"name": name, "version": version}}))
 
 
+@models_group.command("history")
+@click.argument("name", required=False)
+@with_appcontext
+def models_history(name: str | None) -> None:
+    """The audit log: registrations, promotions (forced or not) and rollbacks, oldest first."""
+    from sqlalchemy import select
+
+    from moderation import db
+    from moderation.storage import ModelEvent
+
+    query = select(ModelEvent).order_by(ModelEvent.id)
+    if name is not None:
+        query = query.where(ModelEvent.name == name)
+    for event in db.session().scalars(query):
+        forced = " (forced)" if event.forced else ""
+        previous = f" (was {event.previous_version})" if event.previous_version else ""
+        click.echo(
+            f"{event.created_at.isoformat()}\t{event.name}\t{event.action}{forced}\t"
+            f"{event.version}{previous}\t{event.actor}"
+        )
+
+
 COMMANDS = (feedback_group, models_group)

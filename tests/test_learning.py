@@ -337,6 +337,14 @@ def test_worker_switches_to_promoted_version_without_restart_and_back_on_rollbac
     assert rolled.exit_code == 0, rolled.output
     assert versions("spam") == {baseline: "active", candidate: "retired"}
     assert events("spam")[-1][:3] == ("rollback", baseline, candidate)
+    history = runner.invoke(args=["models", "history", "spam"]).output.splitlines()
+    assert [line.split("\t")[2] for line in history] == [
+        "register",
+        "baseline",
+        "register",
+        "promote",
+        "rollback",
+    ]
     again = submit_and_score(client, keys, redis_url, text + " Truly.")
     assert again["model_versions"]["spam"] == baseline
     # The baseline was never promoted over anything: nothing further back to return to.

@@ -59,8 +59,9 @@ class ModelWatch:
                 if not active or active == fingerprint(scorer):
                     return scorer
                 fresh = self.build(session)
-        except Exception:
-            logger.exception("could not load the active model versions; keeping the current ones")
+        except Exception as error:
+            # A warning, not a traceback: while the database is down this repeats every check.
+            logger.warning("cannot load the active model versions, keeping these: %r", error)
             return scorer
         logger.info("now scoring with %s (was %s)", fresh.versions, fingerprint(scorer))
         return fresh
