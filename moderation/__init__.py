@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["redis"] = connect(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
     openapi.init_app(app)
 
-    from moderation.api import comments, health, review, sites
+    from moderation.api import comments, health, review, sites, stats, webhooks
 
     openapi.register_blueprint(comments.blp)
     openapi.register_blueprint(review.blp)
@@ -52,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     openapi.register_blueprint(feedback.blp)
     openapi.register_blueprint(sites.blp)
+    openapi.register_blueprint(webhooks.blp)
+    openapi.register_blueprint(stats.blp)
 
     from moderation import cli
 

@@ -7,6 +7,8 @@ would let a spammer earn trust with a few bland comments. Rejections count whoev
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,3 +31,38 @@ def author_record(session: Session, site_id: int, author_hash: str | None) -> Au
         ).where(Comment.site_id == site_id, Comment.author_hash == author_hash)
     ).one()
     return Author(approved=row[0], rejected=row[1])
+
+
+def status_counts(
+    session: Session, comments: Iterable[Comment]
+) -> dict[tuple[int, str], dict[str, int]]:
+    """Per (site, author hash) of the given comments: the author's comments per status."""
+    pairs = {(c.site_id, c.author_hash) for c in comments if c.author_hash is not None}
+    if not pairs:
+        return {}
+    counts: dict[tuple[int, str], dict[str, int]] = {pair: {} for pair in pairs}
+    rows = session.execute(
+        select(Comment.site_id, Comment.author_hash, Comment.status, func.count())
+        .where(
+            Comment.author_hash.in_({author for _, author in pairs}),
+            Comment.site_id.in_({site for site, _ in pairs}),
+        )
+        .group_by(Comment.site_id, Comment.author_hash, Comment.status)
+    )
+    for site_id, author_hash, status, count in rows:
+        if (site_id, author_hash) in counts:
+            counts[(site_id, author_hash)][status] = count
+    return counts
+
+
+def with_author_records(session: Session, comments: Sequence[Comment]) -> Sequence[Comment]:
+    """The comments, each given ``author_counts``: its author's comments per status on its site.
+
+    One query for a whole page, so a moderator sees at a glance whether an author is new, often
+    approved or often rejected (comments without an e-mail have no author to count).
+    """
+    counts = status_counts(session, comments)
+    for comment in comments:
+        if comment.author_hash is not None:
+            comment.author_counts = counts[(comment.site_id, comment.author_hash)]  # type: ignore[attr-defined]
+    return comments

@@ -191,7 +191,7 @@ def keys_create(site: str | None, role: str) -> None:
 @click.option("--older-than", default=None, type=int, help="Seconds pending (default: config).")
 @with_appcontext
 def sweep_command(older_than: int | None) -> None:
-    """Re-enqueue comments still pending (what the workers do periodically)."""
+    """Re-enqueue comments still pending and webhook deliveries never sent (as workers do)."""
     from moderation import db
     from moderation.queue import connect, sweep
 
@@ -199,9 +199,13 @@ def sweep_command(older_than: int | None) -> None:
     if not redis_url:
         raise click.ClickException("REDIS_URL is not set")
     seconds = current_app.config["SWEEP_AFTER_SECONDS"] if older_than is None else older_than
+    from moderation.webhooks import sweep_deliveries
+
+    connection = connect(redis_url)
     with db.transaction() as session:
-        count = sweep(session, connect(redis_url), seconds)
-    click.echo(f"re-enqueued {count} pending comments", err=True)
+        count = sweep(session, connection, seconds)
+        deliveries = sweep_deliveries(session, connection, seconds)
+    click.echo(f"re-enqueued {count} pending comments, {deliveries} webhook deliveries", err=True)
 
 
 def parse_age(text: str) -> timedelta:
@@ -389,6 +393,7 @@ def score(source: IO[str], models_dir: str | None) -> None:
     ``{"error": ...}`` and the command exits with status 1 at the end.
     """
     from models.registry import load_scorer
+
     from moderation.policy import decide
 
     scorer = load_scorer(models_dir)
@@ -455,7 +460,6 @@ def train(
 def evaluate(data_dir: Path | None, models_dir: Path | None, report: Path | None) -> None:
     """Metrics per label and per data source, next to the baselines; writes a report."""
     from models.evaluate import evaluate as evaluate_models
-
     from models.registry import ARTIFACTS_DIR
 
     evaluate_models(data_dir or default_data_dir(), models_dir or ARTIFACTS_DIR, report)

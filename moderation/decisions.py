@@ -3,7 +3,8 @@
 Every status change writes a ``Decision`` row in the same transaction, so the history of a comment
 is complete by construction. The policy's verdict is a compare-and-set on ``status = 'pending'``:
 a second run of the same scoring job (a retry, the sweeper, two workers) finds nothing to update
-and records nothing.
+and records nothing. Each decision also records its webhook event (``moderation.webhooks``), in
+the same transaction, so there is exactly one event per decision.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from moderation import webhooks
 from moderation.policy import Verdict
 from moderation.storage import Actor, Comment, CommentStatus, Decision, utcnow
 
@@ -41,17 +43,21 @@ def record_verdict(session: Session, comment_id: str, verdict: Verdict) -> bool:
     )
     if result.rowcount != 1:
         return False
-    session.add(
-        Decision(
-            comment_id=comment_id,
-            actor=Actor.POLICY.value,
-            action="score",
-            from_status=CommentStatus.PENDING.value,
-            to_status=verdict.status,
-            reasons=list(verdict.reasons),
-            created_at=now,
-        )
+    decision = Decision(
+        comment_id=comment_id,
+        actor=Actor.POLICY.value,
+        action="score",
+        from_status=CommentStatus.PENDING.value,
+        to_status=verdict.status,
+        reasons=list(verdict.reasons),
+        # The listed words that decided it, for the moderator reading the history.
+        note=("words: " + ", ".join(verdict.words)) if verdict.words else None,
+        created_at=now,
     )
+    session.add(decision)
+    comment = session.get(Comment, comment_id)
+    if comment is not None:
+        webhooks.record_event(session, comment, decision, webhooks.SCORED)
     return True
 
 
@@ -76,4 +82,5 @@ def apply_moderator_decision(
     comment.decided_by = Actor.MODERATOR.value
     comment.decided_at = decision.created_at = utcnow()
     session.add(decision)
+    webhooks.record_event(session, comment, decision, webhooks.DECIDED)
     return decision

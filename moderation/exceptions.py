@@ -25,3 +25,7 @@ class PromotionRefused(ModerationError):
 
 class InjectedFault(ModerationError):
     """Raised on purpose by the fault-injection hook of the tests (never in production)."""
+
+
+class WebhookDeliveryError(ModerationError):
+    """A receiver did not take a webhook delivery (no answer, or not 2xx); RQ retries it."""

@@ -118,6 +118,12 @@ class ReviewCommentSchema(CommentSchema):
     ip_hash = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     referrer = fields.String(allow_none=True)
+    author_counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        dump_only=True,
+        metadata={"description": "The author's comments on this site per status (by e-mail)."},
+    )
 
 
 class ReviewQueueArgsSchema(ma.Schema):
@@ -130,7 +136,11 @@ class ReviewQueueArgsSchema(ma.Schema):
     author = fields.String(metadata={"description": "An author hash, as listed with comments."})
     since = fields.AwareDateTime(default_timezone=None)
     until = fields.AwareDateTime(default_timezone=None)
-    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "oldest"]))
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(["newest", "oldest", "score", "score_asc"]),
+        metadata={"description": "By time, or by the score of ``label`` (highest first: score)."},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String()
 
@@ -138,6 +148,8 @@ class ReviewQueueArgsSchema(ma.Schema):
     def _score_needs_label(self, data: dict[str, Any], **_: Any) -> None:
         if "min_score" in data and "label" not in data:
             raise ma.ValidationError("min_score needs a label.", "min_score")
+        if data.get("sort", "").startswith("score") and "label" not in data:
+            raise ma.ValidationError("Sorting by score needs a label.", "sort")
 
 
 class ReviewPageSchema(ma.Schema):
@@ -149,6 +161,13 @@ class ReviewPageSchema(ma.Schema):
 class DecisionSubmitSchema(ma.Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     reason = _text(0, 1000)
+    expected_status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={
+            "description": "Decide only if the comment still has this status (409, or "
+            "``conflict`` in a bulk result, otherwise): two moderators on one comment."
+        },
+    )
 
 
 class BulkDecisionSubmitSchema(DecisionSubmitSchema):
@@ -173,9 +192,37 @@ class HistorySchema(ma.Schema):
     decisions = fields.List(fields.Nested(DecisionSchema))
 
 
+class BulkItemResultSchema(ma.Schema):
+    id = fields.String()
+    result = fields.String(validate=validate.OneOf(["decided", "not_found", "conflict"]))
+    status = fields.String(allow_none=True, metadata={"description": "The status now."})
+    decision_id = fields.Integer(allow_none=True)
+
+
 class BulkResultSchema(ma.Schema):
+    results = fields.List(fields.Nested(BulkItemResultSchema), metadata={"description": "Per id."})
     decided = fields.List(fields.String())
     not_found = fields.List(fields.String())
+    conflict = fields.List(fields.String())
+
+
+class AuthorArgsSchema(ma.Schema):
+    site = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AuthorSchema(ma.Schema):
+    author_hash = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    first_seen = fields.DateTime(allow_none=True)
+    last_seen = fields.DateTime(allow_none=True)
+    comments = fields.List(
+        fields.Nested(ReviewCommentSchema), metadata={"description": "Newest first."}
+    )
+    decisions = fields.List(
+        fields.Nested(DecisionSchema),
+        metadata={"description": "Moderators' decisions, newest first."},
+    )
 
 
 # -- sites and policies ---------------------------------------------------------------------------
@@ -250,6 +297,130 @@ class PolicyChangeSchema(ma.Schema):
     old = fields.Dict()
     new = fields.Dict()
     created_at = fields.DateTime()
+
+
+# -- webhooks -------------------------------------------------------------------------------------
+
+EVENT_TYPES = ("comment.scored", "comment.decided")
+
+
+class WebhookPatchSchema(ma.Schema):
+    url = fields.Url(
+        require_tld=False, schemes={"http", "https"}, validate=validate.Length(max=2048)
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(EVENT_TYPES)), validate=validate.Length(min=1)
+    )
+    active = fields.Boolean()
+
+
+class WebhookCreateSchema(WebhookPatchSchema):
+    url = fields.Url(
+        required=True,
+        require_tld=False,
+        schemes={"http", "https"},
+        validate=validate.Length(max=2048),
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(EVENT_TYPES)),
+        validate=validate.Length(min=1),
+        load_default=lambda: list(EVENT_TYPES),
+    )
+
+
+class WebhookSchema(ma.Schema):
+    id = fields.Integer()
+    site = fields.Function(lambda hook: hook.site.name)
+    url = fields.String()
+    events = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    rotated_at = fields.DateTime(allow_none=True)
+    previous_valid_until = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "Until then, deliveries are also signed with the old secret."},
+    )
+    links = fields.Function(
+        lambda hook: {
+            "self": f"/v1/webhooks/{hook.id}",
+            "deliveries": f"/v1/webhooks/{hook.id}/deliveries",
+            "rotate": f"/v1/webhooks/{hook.id}/rotate",
+        }
+    )
+
+
+class WebhookSecretSchema(WebhookSchema):
+    secret = fields.String(metadata={"description": "The signing secret: shown this once."})
+
+
+class RotateSchema(ma.Schema):
+    grace_seconds = fields.Integer(
+        load_default=86_400,
+        validate=validate.Range(min=0, max=7 * 86_400),
+        metadata={"description": "How long the old secret keeps signing, beside the new one."},
+    )
+
+
+class DeliveryArgsSchema(ma.Schema):
+    status = fields.String(validate=validate.OneOf(["pending", "delivered", "failed"]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    before = fields.Integer(metadata={"description": "The next_cursor of the previous page."})
+
+
+class DeliverySchema(ma.Schema):
+    id = fields.Integer()
+    event_id = fields.String()
+    event_type = fields.Function(lambda delivery: delivery.event.type)
+    comment_id = fields.Function(lambda delivery: delivery.event.comment_id)
+    status = fields.String()
+    attempts = fields.Integer()
+    log = fields.List(fields.Dict(), metadata={"description": "Every attempt, oldest first."})
+    created_at = fields.DateTime()
+    delivered_at = fields.DateTime(allow_none=True)
+
+
+class DeliveryPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(DeliverySchema))
+    next_cursor = fields.Integer(allow_none=True)
+
+
+# -- stats ----------------------------------------------------------------------------------------
+
+
+class StatsArgsSchema(ma.Schema):
+    site = fields.String()
+    since = fields.AwareDateTime(default_timezone=None)
+    until = fields.AwareDateTime(default_timezone=None)
+
+
+class OverturnSchema(ma.Schema):
+    decided = fields.Integer(metadata={"description": "Automatic verdicts."})
+    reviewed = fields.Integer(metadata={"description": "Of those, decided on by a moderator."})
+    overturned = fields.Integer(metadata={"description": "Of those, the other way."})
+    overturn_rate = fields.Float(allow_none=True, metadata={"description": "overturned/reviewed"})
+
+
+class AutomaticSchema(ma.Schema):
+    by_verdict = fields.Dict(keys=fields.String(), values=fields.Nested(OverturnSchema))
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Nested(OverturnSchema))
+
+
+class OldestHeldSchema(ma.Schema):
+    id = fields.String()
+    created_at = fields.DateTime()
+    age_seconds = fields.Float()
+
+
+class StatsSchema(ma.Schema):
+    generated_at = fields.DateTime()
+    site = fields.String(allow_none=True)
+    since = fields.DateTime(allow_none=True)
+    until = fields.DateTime(allow_none=True)
+    total = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    oldest_held = fields.Nested(OldestHeldSchema, allow_none=True)
+    automatic = fields.Nested(AutomaticSchema)
 
 
 class FeedbackArgsSchema(ma.Schema):

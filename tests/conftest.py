@@ -176,6 +176,7 @@ def work(app: Any, scorer: Any, redis_url: str) -> Any:
 
     jobs.Runtime.scorer = scorer
     jobs.Runtime.max_attempts = app.config["MAX_SCORE_ATTEMPTS"]
+    jobs.Runtime.secret_key = app.config["SECRET_KEY"]
 
     def run() -> None:
         connection = Redis.from_url(redis_url)

@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from moderation_helpers import decide as decide_as_moderator
+from moderation_helpers import submit
 
 from models.text import normalize
-from moderation.policy import Author, decide
+from moderation.policy import DEFAULT_POLICY, Author, decide
 
 BLOG_POLICY = "/v1/sites/blog/policy"
 
@@ -249,3 +251,42 @@ def test_trusted_authors() -> None:
     # A banned word is the site's explicit rule: it rejects whoever wrote it.
     banned = verdict("moron", {**policy, "banned_words": ["moron"]}, author=trusted)
     assert banned.status == "rejected"
+
+
+# -- through the worker ---------------------------------------------------------------------------
+
+
+def status_of(client: Any, keys: Any, comment_id: str) -> tuple[str, list[str]]:
+    body = client.get(f"/v1/comments/{comment_id}", headers=keys.headers("blog")).get_json()
+    return body["status"], body["reasons"]
+
+
+def test_the_worker_applies_words_premoderation_and_trust(
+    client: Any, keys: Any, work: Any
+) -> None:
+    # Scores decide nothing here (hold at 1.0, never reject), so only the policy's rules act.
+    never = {label: {"hold": 1.0, "reject": None} for label in DEFAULT_POLICY["thresholds"]}
+    policy = {
+        "thresholds": never,
+        "premoderation": True,
+        "trusted_after": 2,
+        "banned_words": ["moron"],
+    }
+    assert put_policy(client, keys, policy).status_code == 200
+    regular = {"email": "regular@example.org"}
+    first = [submit(client, keys, f"Good point number {n}.", **regular) for n in range(2)]
+    work()
+    assert [status_of(client, keys, c) for c in first] == [("held", ["premoderation"])] * 2
+    for comment_id in first:
+        decide_as_moderator(client, keys, comment_id, "approve")
+
+    trusted = submit(client, keys, "Another good point.", **regular)
+    stranger = submit(client, keys, "Another good point.", email="new@example.org")
+    rude = submit(client, keys, "You m 0 r 0 n.", **regular)
+    work()
+    assert status_of(client, keys, trusted) == ("approved", ["trusted_author"])
+    assert status_of(client, keys, stranger) == ("held", ["premoderation"])
+    assert status_of(client, keys, rude) == ("rejected", ["banned_word"])
+    history = client.get(f"/v1/comments/{rude}/history", headers=keys.headers("blog_moderator"))
+    (verdict,) = history.get_json()["decisions"]
+    assert (verdict["actor"], verdict["note"]) == ("policy", "words: moron")

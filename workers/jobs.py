@@ -23,7 +23,7 @@ from moderation.exceptions import InjectedFault
 from moderation.policy import Verdict, decide, unscored
 from moderation.queue import verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, Site, utcnow
-from workers import model_watch
+from workers import delivery, model_watch
 
 if TYPE_CHECKING:
     from models.scorer import Scorer
@@ -36,7 +36,14 @@ class Runtime:
 
     scorer: Scorer | None = None
     max_attempts: int = 3
+    # Derives webhook signing secrets (moderation.webhooks); set from the settings at start-up.
+    secret_key: str = ""
     # Fault-injection hook for the tests only (tests/test_faults.py): scoring a comment whose text
+    # contains this marker raises, as a broken model would. The worker sets it from
+    # MODERATION_FAULT_POISON only when MODERATION_ENV=testing; otherwise it stays None.
+    poison: str | None = (
+        None  # Fault-injection hook for the tests only (tests/test_faults.py): scoring a comment whose text
+    )
     # contains this marker raises, as a broken model would. The worker sets it from
     # MODERATION_FAULT_POISON only when MODERATION_ENV=testing; otherwise it stays None.
     poison: str | None = None
@@ -191,3 +198,18 @@ def score_comment(comment_id: str) -> str:
         raise
     announce(comment_id, verdict.status)
     return verdict.status
+
+
+def secret_key() -> str:
+    if not Runtime.secret_key:
+        from moderation import config as settings
+
+        Runtime.secret_key = settings.load()["SECRET_KEY"]
+    return Runtime.secret_key
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    """Send one webhook delivery, signed; raises for RQ to retry it, until the last attempt."""
+    job = get_current_job()
+    last_attempt = job is None or not job.retries_left
+    return delivery.deliver(delivery_id, secret_key(), last_attempt)

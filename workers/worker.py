@@ -20,6 +20,7 @@ from rq.serializers import JSONSerializer
 
 from moderation import db
 from moderation.queue import SCORE_QUEUE, WEBHOOK_QUEUE, connect, get_queue, sweep
+from moderation.webhooks import sweep_deliveries
 from workers import jobs, model_watch
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ def sweep_once(connection: Redis, after_seconds: int, interval_seconds: int) -> 
         return 0
     session = db.session()
     try:
-        return sweep(session, connection, after_seconds)
+        return sweep(session, connection, after_seconds) + sweep_deliveries(
+            session, connection, after_seconds
+        )
     finally:
         db.remove()
 
@@ -59,6 +62,7 @@ def prepare(config: dict[str, Any], models_dir: str | None = None) -> None:
     job."""
     db.configure(config["DATABASE_URL"])
     jobs.Runtime.max_attempts = config["MAX_SCORE_ATTEMPTS"]
+    jobs.Runtime.secret_key = config["SECRET_KEY"]
     # The poison marker of the fault-injection tests; ignored unless the service runs as a test.
     if config["ENV"] == "testing":
         jobs.Runtime.poison = os.environ.get("MODERATION_FAULT_POISON") or None

@@ -10,14 +10,17 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import Select, Text, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from moderation import db
 from moderation.api.comments import load_for
 from moderation.auth import Principal, authenticate
+from moderation.authors import with_author_records
 from moderation.decisions import apply_moderator_decision
 from moderation.schemas import (
+    AuthorArgsSchema,
+    AuthorSchema,
     BulkDecisionSubmitSchema,
     BulkResultSchema,
     DecisionSchema,
@@ -26,20 +29,43 @@ from moderation.schemas import (
     ReviewPageSchema,
     ReviewQueueArgsSchema,
 )
-from moderation.storage import Comment, Decision, Role, Score, Site
+from moderation.storage import Actor, Comment, Decision, Role, Score, Site
 
 blp = Blueprint("review", __name__, url_prefix="/v1", description="Review held comments")
 
+# Sorts by a label's score: highest first, lowest first.
+SCORE_SORTS = ("score", "score_asc")
 
-def encode_cursor(comment: Comment) -> str:
-    raw = json.dumps([comment.created_at.isoformat(), comment.id]).encode()
+
+def sort_key(args: dict[str, Any]) -> tuple[ColumnElement[Any], bool]:
+    """The value the queue is ordered by, and whether the order is descending.
+
+    Score sorts use the comment's current score for the label; ties, like equal times, are broken
+    by the comment id, so a cursor (value, id) marks one exact place in the order.
+    """
+    if args["sort"] in SCORE_SORTS:
+        return Comment.scores[args["label"]].as_float(), args["sort"] == "score"
+    return Comment.created_at, args["sort"] == "newest"
+
+
+def encode_cursor(comment: Comment, args: dict[str, Any]) -> str:
+    if args["sort"] in SCORE_SORTS:
+        value: Any = (comment.scores or {}).get(args["label"])
+    else:
+        value = comment.created_at.isoformat()
+    raw = json.dumps([args["sort"], value, comment.id]).encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str, args: dict[str, Any]) -> tuple[Any, str]:
+    """The (sort value, comment id) a cursor marks; 422 if it is not one of this sort's."""
     try:
-        created_at, comment_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created_at), str(comment_id)
+        sort, value, comment_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if sort != args["sort"]:
+            raise ValueError("a cursor of another sort")
+        if sort in SCORE_SORTS:
+            return float(value), str(comment_id)
+        return datetime.fromisoformat(value), str(comment_id)
     except (ValueError, TypeError, binascii.Error):
         abort(422, message="The cursor is not valid.", errors={"query": {"cursor": ["Invalid."]}})
 
@@ -79,21 +105,12 @@ def filtered(query: Select[Any], args: dict[str, Any], site_id: int | None) -> S
     return query
 
 
-def after_cursor(query: Select[Any], cursor: str, newest_first: bool) -> Select[Any]:
-    created_at, comment_id = decode_cursor(cursor)
-    if newest_first:
-        return query.where(
-            or_(
-                Comment.created_at < created_at,
-                and_(Comment.created_at == created_at, Comment.id < comment_id),
-            )
-        )
-    return query.where(
-        or_(
-            Comment.created_at > created_at,
-            and_(Comment.created_at == created_at, Comment.id > comment_id),
-        )
-    )
+def after_cursor(query: Select[Any], cursor: str, args: dict[str, Any]) -> Select[Any]:
+    value, comment_id = decode_cursor(cursor, args)
+    key, descending = sort_key(args)
+    if descending:
+        return query.where(or_(key < value, and_(key == value, Comment.id < comment_id)))
+    return query.where(or_(key > value, and_(key == value, Comment.id > comment_id)))
 
 
 @blp.route("/review/queue")
@@ -103,28 +120,31 @@ class ReviewQueue(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Comments waiting for a moderator (``held`` by default), newest first, in pages.
 
+        ``sort``: ``newest``, ``oldest``, or by the score of ``label``: ``score`` (highest first)
+        or ``score_asc``. Each comment carries ``author_counts``, its author's record.
+
         ``next_cursor`` is null on the last page; ``counts`` gives the number of comments per
         status under the same filters.
         """
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         site_id = site_scope(session, principal, args.get("site"))
-        newest_first = args["sort"] == "newest"
         query = filtered(select(Comment), args, site_id).where(Comment.status == args["status"])
+        key, descending = sort_key(args)
+        if args["sort"] in SCORE_SORTS:
+            query = query.where(key.is_not(None))
         if "cursor" in args:
-            query = after_cursor(query, args["cursor"], newest_first)
-        order = (Comment.created_at.desc(), Comment.id.desc())
-        if not newest_first:
-            order = (Comment.created_at.asc(), Comment.id.asc())
+            query = after_cursor(query, args["cursor"], args)
+        order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
         rows = session.scalars(query.order_by(*order).limit(args["limit"] + 1)).all()
-        items = rows[: args["limit"]]
+        items = with_author_records(session, rows[: args["limit"]])
         counts_query = filtered(
             select(Comment.status, func.count()).group_by(Comment.status), args, site_id
         )
         counts = dict(session.execute(counts_query).all())
         return {
             "items": items,
-            "next_cursor": encode_cursor(items[-1]) if len(rows) > args["limit"] else None,
+            "next_cursor": encode_cursor(items[-1], args) if len(rows) > args["limit"] else None,
             "counts": counts,
         }
 
@@ -138,6 +158,11 @@ class CommentDecision(MethodView):
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         comment = load_for(session, principal, comment_id)
+        if "expected_status" in body:
+            # Locked (on PostgreSQL) so that of two moderators, the second sees the first's work.
+            session.refresh(comment, with_for_update=True)
+            if comment.status != body["expected_status"]:
+                abort(409, message=f"The comment is {comment.status} now; reload it.")
         decision = apply_moderator_decision(
             session, comment, body["action"], principal.key_id, body.get("reason")
         )
@@ -149,26 +174,49 @@ class CommentDecision(MethodView):
 class BulkDecisions(MethodView):
     @blp.arguments(BulkDecisionSubmitSchema)
     @blp.response(200, BulkResultSchema)
-    def post(self, body: dict[str, Any]) -> dict[str, list[str]]:
-        """Apply one action to many comments in one transaction; unknown ids are listed."""
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply one action to many comments in one transaction, with a result per id.
+
+        ``decided``, ``not_found`` (unknown, or of a site the key does not cover) or ``conflict``
+        (not in ``expected_status`` any more). All the decisions commit together or none does.
+        """
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         ids = list(dict.fromkeys(body["ids"]))
+        query = select(Comment).where(Comment.id.in_(ids))
+        if "expected_status" in body:
+            query = query.with_for_update()
         found = {
             comment.id: comment
-            for comment in session.scalars(select(Comment).where(Comment.id.in_(ids)))
+            for comment in session.scalars(query)
             if principal.can_access_site(comment.site_id)
         }
+        results = []
         for comment_id in ids:
-            if comment_id in found:
-                apply_moderator_decision(
-                    session, found[comment_id], body["action"], principal.key_id, body.get("reason")
+            comment = found.get(comment_id)
+            if comment is None:
+                results.append({"id": comment_id, "result": "not_found", "status": None})
+            elif body.get("expected_status", comment.status) != comment.status:
+                results.append({"id": comment_id, "result": "conflict", "status": comment.status})
+            else:
+                decision = apply_moderator_decision(
+                    session, comment, body["action"], principal.key_id, body.get("reason")
+                )
+                session.flush()
+                results.append(
+                    {
+                        "id": comment_id,
+                        "result": "decided",
+                        "status": comment.status,
+                        "decision_id": decision.id,
+                    }
                 )
         session.commit()
-        return {
-            "decided": [i for i in ids if i in found],
-            "not_found": [i for i in ids if i not in found],
+        by_result = {
+            kind: [r["id"] for r in results if r["result"] == kind]
+            for kind in ("decided", "not_found", "conflict")
         }
+        return {"results": results, **by_result}
 
 
 @blp.route("/comments/<comment_id>/history")
@@ -184,4 +232,51 @@ class CommentHistory(MethodView):
             .where(Decision.comment_id == comment.id)
             .order_by(Decision.created_at, Decision.id)
         ).all()
+        with_author_records(session, [comment])
         return {"comment": comment, "decisions": decisions}
+
+
+@blp.route("/review/authors/<author_hash>")
+class AuthorRecord(MethodView):
+    @blp.arguments(AuthorArgsSchema, location="query")
+    @blp.response(200, AuthorSchema)
+    def get(self, args: dict[str, Any], author_hash: str) -> dict[str, Any]:
+        """An author's comments (by e-mail hash) and the moderators' decisions on them.
+
+        Only the sites the key covers (or the one named by ``site``); ``counts`` is per status,
+        ``comments`` and ``decisions`` the newest ``limit`` of each.
+        """
+        session = db.session()
+        principal = authenticate(session, Role.MODERATE)
+        site_id = site_scope(session, principal, args.get("site"))
+        mine = filtered(select(Comment.id), {"author": author_hash}, site_id)
+        counts_query = filtered(
+            select(Comment.status, func.count()).group_by(Comment.status),
+            {"author": author_hash},
+            site_id,
+        )
+        seen_query = filtered(
+            select(func.min(Comment.created_at), func.max(Comment.created_at)),
+            {"author": author_hash},
+            site_id,
+        )
+        first_seen, last_seen = session.execute(seen_query).one()
+        comments = session.scalars(
+            filtered(select(Comment), {"author": author_hash}, site_id)
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(args["limit"])
+        ).all()
+        decisions = session.scalars(
+            select(Decision)
+            .where(Decision.comment_id.in_(mine), Decision.actor == Actor.MODERATOR.value)
+            .order_by(Decision.created_at.desc(), Decision.id.desc())
+            .limit(args["limit"])
+        ).all()
+        return {
+            "author_hash": author_hash,
+            "counts": dict(session.execute(counts_query).all()),
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+            "comments": comments,
+            "decisions": decisions,
+        }

@@ -1,0 +1,160 @@
+"""Webhooks of a site (admin): register, change, rotate the secret, read the delivery log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from moderation import db
+from moderation.api.sites import visible_site
+from moderation.auth import Principal, authenticate
+from moderation.schemas import (
+    DeliveryArgsSchema,
+    DeliveryPageSchema,
+    DeliverySchema,
+    RotateSchema,
+    WebhookCreateSchema,
+    WebhookPatchSchema,
+    WebhookSchema,
+    WebhookSecretSchema,
+)
+from moderation.storage import DeliveryStatus, Role, Webhook, WebhookDelivery, utcnow
+from moderation.webhooks import enqueue_delivery, new_salt, signing_secret
+
+blp = Blueprint("webhooks", __name__, url_prefix="/v1", description="Webhooks of a site")
+
+
+def load_webhook(session: Session, principal: Principal, webhook_id: int) -> Webhook:
+    webhook = session.get(Webhook, webhook_id)
+    if webhook is None or not principal.can_access_site(webhook.site_id):
+        abort(404, message="No such webhook.")
+    return webhook
+
+
+def with_secret(webhook: Webhook) -> Webhook:
+    """The webhook with its current secret at hand, for the one answer that shows it."""
+    webhook.secret = signing_secret(current_app.config["SECRET_KEY"], webhook.salt)  # type: ignore[attr-defined]
+    return webhook
+
+
+@blp.route("/sites/<name>/webhooks")
+class SiteWebhooks(MethodView):
+    @blp.response(200, WebhookSchema(many=True))
+    def get(self, name: str) -> list[Webhook]:
+        """The site's webhooks (admin)."""
+        session = db.session()
+        site = visible_site(session, authenticate(session, Role.ADMIN), name)
+        return list(
+            session.scalars(select(Webhook).where(Webhook.site_id == site.id).order_by(Webhook.id))
+        )
+
+    @blp.arguments(WebhookCreateSchema)
+    @blp.response(201, WebhookSecretSchema)
+    def post(self, body: dict[str, Any], name: str) -> Webhook:
+        """Register a webhook (admin). The answer holds its signing secret, shown this once."""
+        session = db.session()
+        site = visible_site(session, authenticate(session, Role.ADMIN), name)
+        webhook = Webhook(
+            site_id=site.id,
+            url=body["url"],
+            events=list(dict.fromkeys(body["events"])),
+            active=body.get("active", True),
+            salt=new_salt(),
+        )
+        session.add(webhook)
+        session.commit()
+        return with_secret(webhook)
+
+
+@blp.route("/webhooks/<int:webhook_id>")
+class WebhookById(MethodView):
+    @blp.response(200, WebhookSchema)
+    def get(self, webhook_id: int) -> Webhook:
+        """One webhook (admin); its secret is never shown again."""
+        session = db.session()
+        return load_webhook(session, authenticate(session, Role.ADMIN), webhook_id)
+
+    @blp.arguments(WebhookPatchSchema)
+    @blp.response(200, WebhookSchema)
+    def patch(self, body: dict[str, Any], webhook_id: int) -> Webhook:
+        """Change the URL, the events or pause it (``active: false``) (admin)."""
+        session = db.session()
+        webhook = load_webhook(session, authenticate(session, Role.ADMIN), webhook_id)
+        if "events" in body:
+            body["events"] = list(dict.fromkeys(body["events"]))
+        for field, value in body.items():
+            setattr(webhook, field, value)
+        session.commit()
+        return webhook
+
+    @blp.response(204)
+    def delete(self, webhook_id: int) -> None:
+        """Remove a webhook and its delivery log (admin)."""
+        session = db.session()
+        session.delete(load_webhook(session, authenticate(session, Role.ADMIN), webhook_id))
+        session.commit()
+
+
+@blp.route("/webhooks/<int:webhook_id>/rotate")
+class WebhookRotate(MethodView):
+    @blp.arguments(RotateSchema)
+    @blp.response(200, WebhookSecretSchema)
+    def post(self, body: dict[str, Any], webhook_id: int) -> Webhook:
+        """A new signing secret (admin), shown this once.
+
+        For ``grace_seconds`` (default a day) deliveries carry two signatures, one with the new
+        secret and one with the old, so the receiver can switch without losing events.
+        """
+        session = db.session()
+        webhook = load_webhook(session, authenticate(session, Role.ADMIN), webhook_id)
+        now = utcnow()
+        webhook.previous_salt = webhook.salt
+        webhook.previous_valid_until = now + timedelta(seconds=body["grace_seconds"])
+        webhook.salt = new_salt()
+        webhook.rotated_at = now
+        session.commit()
+        return with_secret(webhook)
+
+
+@blp.route("/webhooks/<int:webhook_id>/deliveries")
+class WebhookDeliveries(MethodView):
+    @blp.arguments(DeliveryArgsSchema, location="query")
+    @blp.response(200, DeliveryPageSchema)
+    def get(self, args: dict[str, Any], webhook_id: int) -> dict[str, Any]:
+        """The delivery log (admin), newest first: status, attempts, each attempt's answer."""
+        session = db.session()
+        webhook = load_webhook(session, authenticate(session, Role.ADMIN), webhook_id)
+        query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
+        if "status" in args:
+            query = query.where(WebhookDelivery.status == args["status"])
+        if "before" in args:
+            query = query.where(WebhookDelivery.id < args["before"])
+        rows = session.scalars(
+            query.order_by(WebhookDelivery.id.desc()).limit(args["limit"] + 1)
+        ).all()
+        items = rows[: args["limit"]]
+        more = len(rows) > args["limit"]
+        return {"items": items, "next_cursor": items[-1].id if more else None}
+
+
+@blp.route("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/redeliver")
+class WebhookRedeliver(MethodView):
+    @blp.response(202, DeliverySchema)
+    def post(self, webhook_id: int, delivery_id: int) -> WebhookDelivery:
+        """Send a delivery again (admin), with the same event id, and a fresh round of retries."""
+        session = db.session()
+        webhook = load_webhook(session, authenticate(session, Role.ADMIN), webhook_id)
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.webhook_id != webhook.id:
+            abort(404, message="No such delivery.")
+        delivery.status = DeliveryStatus.PENDING.value
+        session.commit()
+        if not enqueue_delivery(current_app.extensions["redis"], delivery.id):
+            abort(503, message="The queue is unavailable; retry later.")
+        return delivery

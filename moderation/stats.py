@@ -1,0 +1,135 @@
+"""Figures for moderators: volumes, the oldest held comment, and how often they overturn the policy.
+
+Overturn rate, precisely. For every comment in scope with an automatic verdict (the policy's
+decision: ``approved``, ``held`` or ``rejected``, with its reasons), take the *last* moderator
+decision on it, if any:
+
+- the verdict is **reviewed** when a moderator decided on the comment after it;
+- a reviewed verdict is **overturned** when the moderator's last decision goes the other way:
+  ``held`` or ``rejected`` by the policy and ``approved`` by the moderator, or ``approved`` by
+  the policy and ``rejected`` by the moderator (held then rejected confirms the hold);
+- ``overturn_rate`` = overturned / reviewed (``null`` when nothing was reviewed): how often a
+  moderator who looked disagreed. ``decided`` (all automatic verdicts) is given beside it, since
+  approved comments are rarely looked at and their rate says more with that context.
+
+Figures are given per verdict and per reason: a comment held for ``spam`` and ``toxicity`` counts
+for both labels, so a label whose holds are mostly approved is a threshold set too low. Reasons
+are the labels and the policy's own (``banned_word``, ``suspect_word``, ``premoderation``,
+``trusted_author``, ``unscored``). The scope is the comments created in [since, until) on the
+sites the key covers (or the one named).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy.orm import Session, aliased
+
+from moderation.storage import Actor, Comment, CommentStatus, Decision, utcnow
+
+Scope = Callable[[Select[Any]], Select[Any]]
+
+
+def reason_counts(session: Session, scope: Scope) -> dict[str, int]:
+    """Comments per reason; a comment with two reasons counts for each."""
+    # reasons is a short JSON list: group by its text (few distinct lists), then split here.
+    rows = session.execute(
+        scope(
+            select(cast(Comment.reasons, Text), func.count()).group_by(cast(Comment.reasons, Text))
+        )
+    )
+    counts: Counter[str] = Counter()
+    for reasons, count in rows:
+        for reason in json.loads(reasons or "[]"):
+            counts[reason] += count
+    return dict(counts)
+
+
+def oldest_held(session: Session, scope: Scope, now: datetime) -> dict[str, Any] | None:
+    row = session.execute(
+        scope(select(Comment.id, Comment.created_at))
+        .where(Comment.status == CommentStatus.HELD.value)
+        .order_by(Comment.created_at, Comment.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return {
+        "id": row.id,
+        "created_at": row.created_at,
+        "age_seconds": round((now - row.created_at).total_seconds(), 1),
+    }
+
+
+def overturned(verdict: str, final: str | None) -> bool:
+    if verdict == CommentStatus.APPROVED.value:
+        return final == CommentStatus.REJECTED.value
+    return final == CommentStatus.APPROVED.value
+
+
+def overturns(session: Session, scope: Scope) -> dict[str, dict[str, dict[str, Any]]]:
+    """Automatic verdicts, reviewed and overturned, per verdict and per reason."""
+    policy = aliased(Decision)
+    final = aliased(Decision)
+    last_moderator = (
+        select(Decision.comment_id, func.max(Decision.id).label("last_id"))
+        .where(Decision.actor == Actor.MODERATOR.value)
+        .group_by(Decision.comment_id)
+        .subquery()
+    )
+    reasons_text = cast(policy.reasons, Text)
+    query = scope(
+        select(policy.to_status, reasons_text, final.to_status, func.count())
+        .select_from(policy)
+        .join(Comment, Comment.id == policy.comment_id)
+        .outerjoin(last_moderator, last_moderator.c.comment_id == policy.comment_id)
+        .outerjoin(final, final.id == last_moderator.c.last_id)
+        .where(policy.actor == Actor.POLICY.value)
+        .group_by(policy.to_status, reasons_text, final.to_status)
+    )
+    tallies: dict[str, dict[str, Counter[str]]] = {"by_verdict": defaultdict(Counter)}
+    tallies["by_reason"] = defaultdict(Counter)
+    for verdict, reasons, final_status, count in session.execute(query):
+        keys = [("by_verdict", verdict)]
+        keys += [("by_reason", reason) for reason in json.loads(reasons or "[]")]
+        for group, key in keys:
+            tally = tallies[group][key]
+            tally["decided"] += count
+            if final_status is not None:
+                tally["reviewed"] += count
+                tally["overturned"] += count if overturned(verdict, final_status) else 0
+    return {
+        group: {key: rate(tally) for key, tally in sorted(by_key.items())}
+        for group, by_key in tallies.items()
+    }
+
+
+def rate(tally: Counter[str]) -> dict[str, Any]:
+    reviewed = tally["reviewed"]
+    return {
+        "decided": tally["decided"],
+        "reviewed": reviewed,
+        "overturned": tally["overturned"],
+        "overturn_rate": round(tally["overturned"] / reviewed, 4) if reviewed else None,
+    }
+
+
+def stats(session: Session, scope: Scope) -> dict[str, Any]:
+    """Every figure of ``GET /v1/stats`` for the comments ``scope`` selects."""
+    now = utcnow()
+    by_status = dict(
+        session.execute(scope(select(Comment.status, func.count()).group_by(Comment.status))).all()
+    )
+    return {
+        "generated_at": now,
+        "total": sum(by_status.values()),
+        "by_status": by_status,
+        "by_reason": reason_counts(session, scope),
+        "oldest_held": oldest_held(session, scope, now),
+        "automatic": overturns(session, scope),
+    }

@@ -1,0 +1,245 @@
+"""Webhooks: events recorded with their decision, signed deliveries enqueued after the commit.
+
+Exactly one event per decision and event type. ``comment.scored`` is recorded by the policy's
+verdict and ``comment.decided`` by a moderator's decision, in the transaction that writes the
+decision; the policy's verdict is a compare-and-set on ``pending``, so a scoring job that runs
+twice records no second decision and therefore no second event. Each event gets one delivery row
+per subscribed webhook (unique on webhook and event). The ids of new deliveries are kept in the
+session and enqueued on the ``webhooks`` queue only once the transaction has committed, so a
+worker never looks for a row that is not there yet; a delivery whose enqueue was lost is
+re-enqueued by ``sweep_deliveries``. Delivery is at least once: receivers de-duplicate on the
+event id (``Moderation-Event-Id``).
+
+Signing secrets are never stored. A webhook keeps a random salt and its secret is
+``HMAC-SHA256(SECRET_KEY, "webhook-signing:" + salt)``: shown once when it is made, recomputed by
+the worker that signs. A copy of the database alone reveals no secret. Changing the server's
+SECRET_KEY changes every webhook secret (as it changes every e-mail and IP hash): rotate each
+webhook afterwards. A rotation keeps the previous salt for a grace period, during which every
+delivery carries two signatures, one per secret, so receivers can switch at their own pace.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Retry
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from moderation.queue import WEBHOOK_QUEUE, get_queue
+from moderation.schemas import EVENT_TYPES
+from moderation.storage import (
+    Comment,
+    Decision,
+    DeliveryStatus,
+    Site,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+SCORED, DECIDED = EVENT_TYPES
+DELIVER_JOB = "workers.jobs.deliver_webhook"
+SIGNATURE_HEADER = "Moderation-Signature"
+# Seconds between delivery attempts: 7 attempts over about 8.5 hours, as receivers come back.
+RETRY_INTERVALS = [10, 60, 300, 1800, 7200, 21600]
+# Deliveries waiting in the session for its commit (see the module docstring).
+_PENDING_KEY = "moderation.webhook_deliveries"
+
+
+# -- secrets and signatures -------------------------------------------------------------------
+
+
+def new_salt() -> str:
+    return secrets.token_hex(32)
+
+
+def signing_secret(secret_key: str, salt: str) -> str:
+    """The webhook secret for ``salt`` under the server's SECRET_KEY."""
+    digest = hmac.new(secret_key.encode(), f"webhook-signing:{salt}".encode(), hashlib.sha256)
+    return "whsec_" + base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def signing_secrets(webhook: Webhook, secret_key: str, now: datetime) -> list[str]:
+    """The secrets that sign now: the current one, and the previous during its grace period."""
+    current = [signing_secret(secret_key, webhook.salt)]
+    if (
+        webhook.previous_salt
+        and webhook.previous_valid_until
+        and now < webhook.previous_valid_until
+    ):
+        return [*current, signing_secret(secret_key, webhook.previous_salt)]
+    return current
+
+
+def signature(secrets_: Iterable[str], timestamp: int, body: bytes) -> str:
+    """``t=<unix time>,v1=<hex>[,v1=<hex>]``: HMAC-SHA256 of ``"<t>.<body>"`` per secret."""
+    signed = f"{timestamp}.".encode() + body
+    parts = [f"t={timestamp}"]
+    parts += [f"v1={hmac.new(s.encode(), signed, hashlib.sha256).hexdigest()}" for s in secrets_]
+    return ",".join(parts)
+
+
+def verify(header: str, body: bytes, secret: str, tolerance: int = 300) -> bool:
+    """What a receiver does: a fresh timestamp and one matching ``v1`` (the README's recipe)."""
+    items = [part.split("=", 1) for part in header.split(",") if "=" in part]
+    timestamps = [value for key, value in items if key == "t"]
+    if len(timestamps) != 1 or not timestamps[0].isdigit():
+        return False
+    if abs(time.time() - int(timestamps[0])) > tolerance:
+        return False
+    expected = signature([secret], int(timestamps[0]), body).split(",", 1)[1].removeprefix("v1=")
+    return any(hmac.compare_digest(expected, value) for key, value in items if key == "v1")
+
+
+# -- events -----------------------------------------------------------------------------------
+
+
+def event_payload(
+    event_id: str, kind: str, site: Site, comment: Comment, decision: Decision
+) -> dict[str, Any]:
+    """What receivers get: the comment as its site may see it (no personal data) and the decision.
+
+    Status and reasons come from the decision: the comment row may have been updated by a bulk
+    statement that the session's copy has not seen.
+    """
+    return {
+        "id": event_id,
+        "type": kind,
+        "created_at": decision.created_at.isoformat(),
+        "site": site.name,
+        "data": {
+            "comment": {
+                "id": comment.id,
+                "client_id": comment.client_id,
+                "thread_id": comment.thread_id,
+                "status": decision.to_status,
+                "reasons": list(decision.reasons),
+                "decided_by": decision.actor,
+                "scores": dict(comment.scores or {}),
+                "model_versions": dict(comment.model_versions or {}),
+                "created_at": comment.created_at.isoformat(),
+                "links": {"self": f"/v1/comments/{comment.id}"},
+            },
+            "decision": {
+                "id": decision.id,
+                "actor": decision.actor,
+                "action": decision.action,
+                "from_status": decision.from_status,
+                "to_status": decision.to_status,
+                "reasons": list(decision.reasons),
+                "note": decision.note,
+            },
+        },
+    }
+
+
+def record_event(session: Session, comment: Comment, decision: Decision, kind: str) -> None:
+    """Record the event of a decision and a delivery per subscribed webhook (none: nothing)."""
+    hooks = [
+        hook
+        for hook in session.scalars(
+            select(Webhook).where(Webhook.site_id == comment.site_id, Webhook.active.is_(True))
+        )
+        if kind in hook.events
+    ]
+    if not hooks:
+        return
+    session.flush()  # the decision's id and time
+    event_id = f"evt_{uuid.uuid4().hex}"
+    site = session.get(Site, comment.site_id)
+    session.add(
+        WebhookEvent(
+            id=event_id,
+            site_id=comment.site_id,
+            comment_id=comment.id,
+            decision_id=decision.id,
+            type=kind,
+            payload=event_payload(event_id, kind, site, comment, decision),
+        )
+    )
+    deliveries = [WebhookDelivery(webhook_id=hook.id, event_id=event_id) for hook in hooks]
+    session.add_all(deliveries)
+    session.flush()
+    session.info.setdefault(_PENDING_KEY, []).extend(delivery.id for delivery in deliveries)
+
+
+# -- enqueueing -------------------------------------------------------------------------------
+
+
+def enqueue_delivery(connection: Redis, delivery_id: int) -> bool:
+    """Ask a worker to deliver; False (and a log line) if Redis could not take it."""
+    try:
+        get_queue(connection, WEBHOOK_QUEUE).enqueue(
+            DELIVER_JOB,
+            delivery_id,
+            job_id=f"webhook-{delivery_id}",
+            retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
+            result_ttl=0,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except RedisError as error:
+        logger.warning("could not enqueue delivery %s, the sweeper will: %s", delivery_id, error)
+        return False
+    return True
+
+
+def current_connection() -> Redis | None:
+    """The Redis connection of the running job, or of the Flask app, if either is at hand."""
+    from flask import current_app, has_app_context
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        return job.connection
+    if has_app_context():
+        return current_app.extensions.get("redis")
+    return None
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session: Session) -> None:
+    delivery_ids = session.info.pop(_PENDING_KEY, None)
+    if not delivery_ids:
+        return
+    connection = current_connection()
+    if connection is None:
+        logger.warning("no Redis at hand; %d deliveries wait for the sweeper", len(delivery_ids))
+        return
+    for delivery_id in delivery_ids:
+        enqueue_delivery(connection, delivery_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+def sweep_deliveries(session: Session, connection: Redis, older_than_seconds: int) -> int:
+    """Re-enqueue deliveries never attempted after ``older_than_seconds``; return how many."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = session.scalars(
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.PENDING.value,
+            WebhookDelivery.attempts == 0,
+            WebhookDelivery.created_at < cutoff,
+        )
+        .order_by(WebhookDelivery.created_at)
+        .limit(1000)
+    ).all()
+    return sum(enqueue_delivery(connection, delivery_id) for delivery_id in ids)
