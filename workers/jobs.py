@@ -41,11 +41,6 @@ class Runtime:
     # Fault-injection hook for the tests only (tests/test_faults.py): scoring a comment whose text
     # contains this marker raises, as a broken model would. The worker sets it from
     # MODERATION_FAULT_POISON only when MODERATION_ENV=testing; otherwise it stays None.
-    poison: str | None = (
-        None  # Fault-injection hook for the tests only (tests/test_faults.py): scoring a comment whose text
-    )
-    # contains this marker raises, as a broken model would. The worker sets it from
-    # MODERATION_FAULT_POISON only when MODERATION_ENV=testing; otherwise it stays None.
     poison: str | None = None
 
 
