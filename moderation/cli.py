@@ -194,13 +194,12 @@ def sweep_command(older_than: int | None) -> None:
     """Re-enqueue comments still pending and webhook deliveries never sent (as workers do)."""
     from moderation import db
     from moderation.queue import connect, sweep
+    from moderation.webhooks import sweep_deliveries
 
     redis_url = current_app.config["REDIS_URL"]
     if not redis_url:
         raise click.ClickException("REDIS_URL is not set")
     seconds = current_app.config["SWEEP_AFTER_SECONDS"] if older_than is None else older_than
-    from moderation.webhooks import sweep_deliveries
-
     connection = connect(redis_url)
     with db.transaction() as session:
         count = sweep(session, connection, seconds)

@@ -364,7 +364,10 @@ class RotateSchema(ma.Schema):
 class DeliveryArgsSchema(ma.Schema):
     status = fields.String(validate=validate.OneOf(["pending", "delivered", "failed"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    before = fields.Integer(metadata={"description": "The next_cursor of the previous page."})
+    before = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "The next_cursor of the previous page."},
+    )
 
 
 class DeliverySchema(ma.Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -95,6 +97,11 @@ def test_bad_sort_arguments_are_422(client: Any, keys: Any) -> None:
     assert mixed.status_code == 422
     garbage = client.get("/v1/review/queue", query_string={"cursor": "!!"}, headers=headers)
     assert garbage.status_code == 422
+    naive = base64.urlsafe_b64encode(json.dumps(["newest", "2026-01-01T00:00:00", "x"]).encode())
+    no_timezone = client.get(
+        "/v1/review/queue", query_string={"cursor": naive.decode()}, headers=headers
+    )
+    assert no_timezone.status_code == 422
 
 
 def test_bulk_decisions_give_a_result_per_id(client: Any, keys: Any) -> None:

@@ -282,7 +282,12 @@ def test_webhook_admin_api_rules(client: Any, keys: Any, receiver: Receiver) -> 
     ):
         bad = client.post("/v1/sites/blog/webhooks", json=body, headers=keys.headers("admin"))
         assert bad.status_code == 422, body
-    assert client.get("/v1/webhooks/999999", headers=keys.headers("admin")).status_code == 404
+    for missing in ("/v1/webhooks/999999", f"/v1/webhooks/{10**20}"):
+        assert client.get(missing, headers=keys.headers("admin")).status_code == 404
+    too_far = client.get(
+        hook["links"]["deliveries"], query_string={"before": 10**20}, headers=keys.headers("admin")
+    )
+    assert too_far.status_code == 422
     assert client.delete(hook["links"]["self"], headers=keys.headers("admin")).status_code == 204
     assert client.get(hook["links"]["self"], headers=keys.headers("admin")).status_code == 404
 

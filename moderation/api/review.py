@@ -65,7 +65,10 @@ def decode_cursor(cursor: str, args: dict[str, Any]) -> tuple[Any, str]:
             raise ValueError("a cursor of another sort")
         if sort in SCORE_SORTS:
             return float(value), str(comment_id)
-        return datetime.fromisoformat(value), str(comment_id)
+        created_at = datetime.fromisoformat(value)
+        if created_at.tzinfo is None:
+            raise ValueError("a time without a timezone")
+        return created_at, str(comment_id)
     except (ValueError, TypeError, binascii.Error):
         abort(422, message="The cursor is not valid.", errors={"query": {"cursor": ["Invalid."]}})
 

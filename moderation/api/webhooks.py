@@ -30,8 +30,12 @@ from moderation.webhooks import enqueue_delivery, new_salt, signing_secret
 blp = Blueprint("webhooks", __name__, url_prefix="/v1", description="Webhooks of a site")
 
 
+# The largest id an integer column holds; a larger one in a URL is simply not found.
+MAX_ID = 2**31 - 1
+
+
 def load_webhook(session: Session, principal: Principal, webhook_id: int) -> Webhook:
-    webhook = session.get(Webhook, webhook_id)
+    webhook = session.get(Webhook, webhook_id) if webhook_id <= MAX_ID else None
     if webhook is None or not principal.can_access_site(webhook.site_id):
         abort(404, message="No such webhook.")
     return webhook
@@ -150,7 +154,7 @@ class WebhookRedeliver(MethodView):
         """Send a delivery again (admin), with the same event id, and a fresh round of retries."""
         session = db.session()
         webhook = load_webhook(session, authenticate(session, Role.ADMIN), webhook_id)
-        delivery = session.get(WebhookDelivery, delivery_id)
+        delivery = session.get(WebhookDelivery, delivery_id) if delivery_id <= MAX_ID else None
         if delivery is None or delivery.webhook_id != webhook.id:
             abort(404, message="No such delivery.")
         delivery.status = DeliveryStatus.PENDING.value
