@@ -1,0 +1,86 @@
+"""The spam model: n-grams of the comment plus the signals comment spam actually shows.
+
+Signals (see :func:`models.features.signal_tokens`): links and their domains, link shorteners
+and referral links, contact handles (phone, e-mail, Telegram/WhatsApp…), money amounts,
+promotion words, shouting, repetition, and the ``name``/``email``/``url`` form fields.  A link
+alone is a weak signal: reference domains and long, reasoned comments around a link are
+separate tokens the model weighs on their own, so citing a source is not spam.
+"""
+
+from __future__ import annotations
+
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from models.features import CharNgramHasher, norm_texts, spam_signal_texts
+
+NAME = "spam"
+VERSION = "spam-1.0.0"
+LABELS = ("spam",)
+ALPHA = {"spam": 1e-5}
+
+# Weights of the spam sources relative to YouTube comments (the medium closest to ours).
+SOURCE_WEIGHTS = {
+    "youtube-spam-collection": 1.0,
+    "sms-spam-collection": 0.3,
+    "feedback": 2.0,
+    "weak-negatives": 0.5,
+}
+# Toxicity sources whose clean rows serve as spam=0 examples (see the model card): curated
+# talk-page, news and forum text that links to sources, which spam corpora lack.
+WEAK_NEGATIVE_SOURCES = (
+    "kaggle-insults",
+    "jigsaw-toxic-predibase-pools",
+    "jigsaw-toxic-comment-subsets",
+    "wikipedia-toxicity-identity-subsets",
+    "stormfront-hate-speech-vicomtech",
+)
+
+
+def build_features() -> Pipeline:
+    """Unfitted featurizer: records -> word/char tf-idf of the text plus signal tokens."""
+    word = Pipeline(
+        [
+            ("text", FunctionTransformer(norm_texts)),
+            (
+                "hash",
+                HashingVectorizer(
+                    analyzer="word",
+                    ngram_range=(1, 2),
+                    token_pattern=r"(?u)\b\w+\b",
+                    n_features=2**17,
+                    alternate_sign=False,
+                    norm=None,
+                ),
+            ),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )
+    char = Pipeline(
+        [
+            ("text", FunctionTransformer(norm_texts)),
+            ("hash", CharNgramHasher(ngram_range=(2, 5), n_features=2**17)),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ]
+    )
+    signals = Pipeline(
+        [
+            ("signals", FunctionTransformer(spam_signal_texts)),
+            (
+                "hash",
+                HashingVectorizer(
+                    analyzer="word",
+                    token_pattern=r"\S+",
+                    lowercase=False,
+                    n_features=2**14,
+                    alternate_sign=False,
+                    binary=True,
+                    norm=None,
+                ),
+            ),
+        ]
+    )
+    return Pipeline(
+        [("ngrams", FeatureUnion([("word", word), ("char", char), ("signals", signals)]))]
+    )
