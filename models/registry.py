@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import skops.io as sio
+from skops.io.exceptions import UntrustedTypesFoundException
 
 if TYPE_CHECKING:
     from models.scorer import Scorer
@@ -93,13 +94,16 @@ def load_model_bytes(data: bytes, sha256: str | None = None) -> Any:
             f"model checksum {sha256_bytes(data)[:12]}… does not match the manifest's "
             f"{sha256[:12]}…; refusing to load"
         )
+    # skops itself refuses any type outside `trusted` (one pass over the file, instead of
+    # listing the untrusted types first, which would parse it twice).
     try:
-        _check_types(data)
-    except UntrustedModelError:
-        raise
-    except Exception as exc:  # not a zip / not skops: same refusal, clear message
+        return sio.loads(data, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as exc:
+        raise UntrustedModelError(
+            f"model file contains types that are not on the trusted list: {exc}"
+        ) from exc
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise UntrustedModelError(f"not a readable skops model file: {exc}") from exc
-    return sio.loads(data, trusted=list(TRUSTED_TYPES))
 
 
 def load_model(path: str | Path, sha256: str | None = None) -> Any:

@@ -21,6 +21,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from models.features import EMAIL_RE, URL_RE
 from models.text import normalize, normalize_with_offsets, to_original_span
@@ -43,6 +46,63 @@ class Span:
     weight: float
 
 
+def fast_transform(est: Any, X: Any) -> Any:
+    """``est.transform(X)`` for the pipelines shipped here, without scikit-learn's overhead.
+
+    Pipeline/FeatureUnion dispatch (joblib, tags, validation) costs about 10 ms a call, far
+    more than the arithmetic for one comment.  This walks the same fitted steps and does the
+    same arithmetic (a test checks the output equals ``est.transform``); any step it does not
+    know is delegated to its own ``transform``.
+    """
+    if isinstance(est, Pipeline):
+        for _, step in est.steps:
+            if step is None or step == "passthrough":
+                continue
+            X = fast_transform(step, X)
+        return X
+    if isinstance(est, FeatureUnion):
+        weights = est.transformer_weights or {}
+        parts = []
+        for name, t in est.transformer_list:
+            if t == "drop":
+                continue
+            part = fast_transform(t, X)
+            if name in weights:
+                part = part * weights[name]
+            parts.append(sp.csr_matrix(part))
+        return sp.hstack(parts, format="csr")
+    if isinstance(est, FunctionTransformer):
+        return est.func(X, **(est.kw_args or {}))
+    if isinstance(est, TfidfTransformer):
+        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        if est.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if est.use_idf:
+            X.data *= est.idf_[X.indices]
+        if est.norm == "l2":
+            counts = np.diff(X.indptr)
+            row = np.repeat(np.arange(X.shape[0]), counts)
+            norms = np.sqrt(np.bincount(row, weights=X.data**2, minlength=X.shape[0]))
+            norms[norms == 0] = 1.0
+            X.data /= np.repeat(norms, counts)
+        elif est.norm is not None:
+            X = est.transform(X)
+        return X
+    return est.transform(X)
+
+
+def _union_input(features: Any, X: Any) -> tuple[FeatureUnion | None, Any]:
+    """If ``features`` ends in a FeatureUnion, that union and the input it receives."""
+    if isinstance(features, FeatureUnion):
+        return features, X
+    if isinstance(features, Pipeline) and isinstance(features.steps[-1][1], FeatureUnion):
+        for _, step in features.steps[:-1]:
+            X = fast_transform(step, X)
+        return features.steps[-1][1], X
+    return None, X
+
+
 class LinearLabels:
     """One featurizer and a stack of calibrated linear heads, evaluated as a matrix product."""
 
@@ -52,8 +112,9 @@ class LinearLabels:
         heads = artifact["classifiers"]
         cals = artifact["calibrators"]
         self.labels: list[str] = [k for k in artifact["labels"] if k in heads]
+        # float64: a float32 W would be converted on every product (a 25 MB copy per call).
         self.W = np.column_stack(
-            [np.asarray(heads[k].coef_, dtype=np.float32).ravel() for k in self.labels]
+            [np.asarray(heads[k].coef_, dtype=np.float64).ravel() for k in self.labels]
         )
         self.b = np.array([float(heads[k].intercept_[0]) for k in self.labels])
         self.cal_a = np.array([float(cals[k].coef_[0, 0]) for k in self.labels])
@@ -61,10 +122,23 @@ class LinearLabels:
 
     def decision(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Raw logits, shape (n, labels)."""
-        X = self.features.transform(records)
-        if not sp.issparse(X):
-            X = sp.csr_matrix(X)
-        return np.asarray(X @ self.W) + self.b
+        est, X = _union_input(self.features, records)
+        if est is None:
+            X = fast_transform(self.features, records)
+            return np.asarray(sp.csr_matrix(X) @ self.W) + self.b
+        # Multiply each block of the union by its rows of W instead of stacking the blocks.
+        z = np.zeros((len(records), self.W.shape[1]))
+        offset = 0
+        weights = est.transformer_weights or {}
+        for name, t in est.transformer_list:
+            if t == "drop":
+                continue
+            block = sp.csr_matrix(fast_transform(t, X))
+            if name in weights:
+                block = block * weights[name]
+            z += block @ self.W[offset : offset + block.shape[1]]
+            offset += block.shape[1]
+        return z + self.b
 
     def calibrate(self, z: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from logits."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from models.registry import ARTIFACTS_DIR, load_scorer
-from models.scorer import LABELS, Span
+from models.scorer import LABELS, Span, fast_transform, make_record
 
 pytestmark = pytest.mark.skipif(
     not (ARTIFACTS_DIR / "manifest.json").exists(), reason="no shipped artifacts in models/"
@@ -109,3 +110,17 @@ def test_explanation_of_spam_link(scorer) -> None:
 def test_explain_unknown_label_and_empty_text(scorer) -> None:
     assert scorer.explain({"text": "hello"}, ["nope"]) == {}
     assert scorer.explain({"text": "   "}, ["toxicity"]) == {"toxicity": []}
+
+
+def test_fast_path_equals_pipeline(scorer) -> None:
+    recs = [
+        make_record({"text": t, "name": "n", "url": "http://example.org"})
+        for t in ("An ordinary comment.", "", "y0u 1d10t http://bit.ly/x", "É 🙂")
+    ]
+    for m in scorer.models.values():
+        slow = m.features.transform(recs)
+        fast = fast_transform(m.features, recs)
+        assert slow.shape == fast.shape
+        assert abs(slow - fast).max() < 1e-9
+        z = np.asarray(slow @ m.W) + m.b
+        assert np.allclose(z, m.decision(recs))
