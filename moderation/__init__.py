@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation import config as settings
+from moderation import cors, inputs, limits
 from moderation.errors import Api
 from moderation.queue import connect
 from moderation.storage import Database
@@ -42,6 +43,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["redis"] = connect(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
     openapi.init_app(app)
+    # Checks before any view, in this order: rate limits, CORS preflight, body and text limits.
+    limits.init_app(app)
+    cors.init_app(app)
+    inputs.init_app(app)
 
     from moderation.api import comments, health, review, sites, stats, webhooks
 

@@ -17,9 +17,16 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.storage import ApiKey, Role, Site
+from moderation.cors import enforce_origin
+from moderation.exceptions import Conflict, NotFound
+from moderation.storage import ApiKey, Role, Site, utcnow
 
 KEY_PREFIX = {Role.SUBMIT: "msk_", Role.MODERATE: "mmt_", Role.ADMIN: "mat_"}
+# Characters of a key kept in clear to recognize it: the role tag and 6 random characters.
+PREFIX_LENGTH = 10
+MIN_REVOKE_PREFIX = 6
+# RFC 6750: a 401 names the scheme the client should use.
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def hash_key(key: str) -> str:
@@ -31,10 +38,32 @@ def create_key(session: Session, role: Role, site: Site | None) -> tuple[ApiKey,
     if role is Role.SUBMIT and site is None:
         raise ValueError("a submit key belongs to one site")
     plaintext = KEY_PREFIX[role] + secrets.token_urlsafe(32)
-    key = ApiKey(role=role.value, site=site, key_hash=hash_key(plaintext), prefix=plaintext[:10])
+    key = ApiKey(
+        role=role.value,
+        site=site,
+        key_hash=hash_key(plaintext),
+        prefix=plaintext[:PREFIX_LENGTH],
+    )
     session.add(key)
     session.flush()
     return key, plaintext
+
+
+def revoke_key(session: Session, prefix: str) -> ApiKey:
+    """Revoke the one live key whose stored prefix starts ``prefix`` (a whole key works too)."""
+    prefix = prefix.strip()[:PREFIX_LENGTH]
+    if len(prefix) < MIN_REVOKE_PREFIX:
+        raise Conflict(f"give at least {MIN_REVOKE_PREFIX} characters of the key")
+    matches = session.scalars(
+        select(ApiKey).where(ApiKey.prefix.startswith(prefix, autoescape=True))
+    ).all()
+    live = [key for key in matches if key.revoked_at is None]
+    if not live:
+        raise NotFound(f"no live key starts with {prefix!r}")
+    if len(live) > 1:
+        raise Conflict(f"{len(live)} keys start with {prefix!r}; give more characters")
+    live[0].revoked_at = utcnow()
+    return live[0]
 
 
 @dataclass(frozen=True)
@@ -67,18 +96,24 @@ def bearer_token() -> str | None:
 
 
 def authenticate(session: Session, *roles: Role) -> Principal:
-    """The caller's principal, or abort 401 (no valid key) / 403 (a key of another role)."""
+    """The caller's principal, or abort 401 (no valid key) / 403 (not allowed).
+
+    403 covers a key of another role and a browser request from an origin that is not registered
+    for the key's site.
+    """
     token = bearer_token()
     if token is None:
-        abort(401, message="Send a key as 'Authorization: Bearer <key>'.")
+        abort(401, message="Send a key as 'Authorization: Bearer <key>'.", headers=CHALLENGE)
     key = find_key(session, token)
     if key is None:
-        abort(401, message="The key is unknown or revoked.")
+        abort(401, message="The key is unknown or revoked.", headers=CHALLENGE)
     role = Role(key.role)
     # An admin may do what a moderator may; nobody else inherits.
     allowed = set(roles) | ({Role.ADMIN} if Role.MODERATE in roles else set())
     if role not in allowed:
         abort(403, message=f"A {role.value} key cannot do this.")
+    # A browser may use the key only from its site's registered origins (cors.py).
+    enforce_origin(key.site_id)
     principal = Principal(key_id=key.id, role=role, site_id=key.site_id)
     g.principal = principal
     return principal

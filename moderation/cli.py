@@ -73,6 +73,24 @@ def sites_group() -> None:
     """Sites that submit comments."""
 
 
+def web_origins(origins: tuple[str, ...]) -> list[str]:
+    """Each ``--origin`` as ``scheme://host[:port]``; a path or a missing scheme is an error."""
+    from urllib.parse import urlsplit
+
+    from moderation.cors import normalize_origin
+
+    result = []
+    for origin in origins:
+        normalized = normalize_origin(origin)
+        parts = urlsplit(origin.strip())
+        if normalized is None or parts.path not in {"", "/"} or parts.query or parts.fragment:
+            raise click.BadParameter(
+                f"{origin!r} is not an origin like https://blog.example", param_hint="--origin"
+            )
+        result.append(normalized)
+    return result
+
+
 @sites_group.command("create")
 @click.argument("name")
 @click.option("--origin", "origins", multiple=True, help="A web origin allowed to post (CORS).")
@@ -85,7 +103,7 @@ def sites_create(name: str, origins: tuple[str, ...]) -> None:
     with db.transaction() as session:
         if session.scalar(select(Site).where(Site.name == name)) is not None:
             raise click.ClickException(f"a site named {name!r} exists already")
-        session.add(Site(name=name, origins=list(origins)))
+        session.add(Site(name=name, origins=web_origins(origins)))
     click.echo(f"created site {name}", err=True)
 
 
@@ -185,6 +203,35 @@ def keys_create(site: str | None, role: str) -> None:
             raise click.ClickException("a submit key needs --site")
         _, plaintext = create_key(session, Role(role), site_row)
     click.echo(plaintext)
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """List keys: prefix, role, site, created, revoked (the keys themselves are not stored)."""
+    from moderation import db
+    from moderation.storage import ApiKey
+
+    for key in db.session().scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)):
+        site = key.site.name if key.site is not None else "*"
+        revoked = key.revoked_at.isoformat() if key.revoked_at else "-"
+        click.echo(f"{key.prefix}\t{key.role}\t{site}\t{key.created_at.isoformat()}\t{revoked}")
+
+
+@keys_group.command("revoke")
+@click.argument("prefix")
+@with_appcontext
+def keys_revoke(prefix: str) -> None:
+    """Revoke the key that starts with PREFIX (as listed by ``keys list``); it fails at once."""
+    from moderation import db
+    from moderation.auth import revoke_key
+
+    with db.transaction() as session:
+        try:
+            key = revoke_key(session, prefix)
+        except ModerationError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"revoked {key.role} key {key.prefix}", err=True)
 
 
 @click.command("sweep")
@@ -392,7 +439,6 @@ def score(source: IO[str], models_dir: str | None) -> None:
     ``{"error": ...}`` and the command exits with status 1 at the end.
     """
     from models.registry import load_scorer
-
     from moderation.policy import decide
 
     scorer = load_scorer(models_dir)

@@ -30,8 +30,10 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "SWEEP_INTERVAL_SECONDS": (10, int),
     "MAX_SCORE_ATTEMPTS": (3, int),
     "PROXY_HOPS": (0, int),
+    # Submissions per client IP; every request per client IP; every request per key (limits syntax).
     "RATE_LIMIT_SUBMIT": ("60 per minute", str),
     "RATE_LIMIT_DEFAULT": ("600 per minute", str),
+    "RATE_LIMIT_KEY": ("6000 per minute", str),
     "RATE_LIMIT_ENABLED": (True, bool),
     "MODELS_DIR": ("", str),
     # How often a worker asks the database whether another model version was promoted.

@@ -1,7 +1,8 @@
 """One JSON error shape for every failure: ``{"code", "status", "message", "errors"}``.
 
 flask-smorest already answers HTTP errors as JSON; this makes ``message`` and ``errors`` always
-present, turns a database outage into 503 with Retry-After and malformed JSON into 400.
+present, keeps the headers an error carries (``Allow`` on 405), turns a database outage into 503
+with Retry-After, and documents in ``/openapi.json`` the errors each operation can answer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import flask_smorest
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from moderation.apidoc import ErrorResponses, document
+from moderation.schemas import ErrorSchema
+
 logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying when the database is unreachable.
@@ -20,6 +24,12 @@ RETRY_AFTER_SECONDS = 5
 
 
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *, extra_plugins: Any = None, **options: Any) -> None:
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), ErrorResponses()], **options)
+        document(self)
+
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
         self._app.register_error_handler(OperationalError, self.handle_database_error)
@@ -29,7 +39,9 @@ class Api(flask_smorest.Api):
         payload, code, headers = super().handle_http_exception(error)
         payload.setdefault("message", error.description)
         payload.setdefault("errors", {})
-        return payload, code, headers
+        # Werkzeug's own headers (Allow on 405, ...), but not its HTML Content-Type.
+        kept = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return payload, code, {**kept, **(headers or {})}
 
     def handle_database_error(self, error: DBAPIError) -> Any:
         # Only connection-level failures mean "try later"; anything else is a bug (500).

@@ -34,9 +34,35 @@ def _text(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
     )
 
 
+# An http(s) URL without spaces or ASCII control characters. One regex both validates and documents
+# it (a format such as "uri" would promise more, or less, than the validator accepts); no \s, which
+# means different characters in Python and in the ECMA regexes of JSON Schema.
+WEB_URL = r"^https?://[^ /?#\x00-\x1f\x7f]+([/?#][^ \x00-\x1f\x7f]*)?$"
+
+
+def _web_url(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(max=2048), validate.Regexp(WEB_URL)],
+        metadata={"description": "An http or https URL."},
+        **kwargs,
+    )
+
+
+# A web origin, as browsers send it in the Origin header: scheme, host and port; no path.
+WEB_ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$"
+
+
+def _web_origin(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(max=300), validate.Regexp(WEB_ORIGIN)],
+        metadata={"description": "A web origin such as https://blog.example (CORS)."},
+        **kwargs,
+    )
+
+
 class ThreadSchema(ma.Schema):
     id = _text(1, 200, required=True)
-    url = fields.Url(validate=validate.Length(max=2048))
+    url = _web_url()
     title = _text(0, 500)
 
 
@@ -44,10 +70,15 @@ class CommentSubmitSchema(ma.Schema):
     name = _text(1, 100, required=True, metadata={"description": "The author's display name."})
     text = _text(1, 10_000, required=True, metadata={"description": "The comment, as typed."})
     email = fields.Email(validate=validate.Length(max=254))
-    url = fields.Url(validate=validate.Length(max=2048))
+    url = _web_url()
     thread = fields.Nested(ThreadSchema)
     parent_id = _text(1, 200)
-    language = fields.String(validate=validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"))
+    language = fields.String(
+        validate=[
+            validate.Length(max=35),  # the column's size (BCP 47 tags in practice stay well below)
+            validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"),
+        ]
+    )
     client_id = _text(
         1,
         200,
@@ -279,7 +310,7 @@ class PolicyOutSchema(ma.Schema):
 
 class SiteCreateSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,99}$"))
-    origins = fields.List(fields.Url(validate=validate.Length(max=2048)), load_default=list)
+    origins = fields.List(_web_origin(), load_default=list)
     policy = fields.Nested(PolicySchema, load_default=dict)
 
 
@@ -305,9 +336,7 @@ EVENT_TYPES = ("comment.scored", "comment.decided")
 
 
 class WebhookPatchSchema(ma.Schema):
-    url = fields.Url(
-        require_tld=False, schemes={"http", "https"}, validate=validate.Length(max=2048)
-    )
+    url = _web_url()
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENT_TYPES)), validate=validate.Length(min=1)
     )
@@ -315,12 +344,7 @@ class WebhookPatchSchema(ma.Schema):
 
 
 class WebhookCreateSchema(WebhookPatchSchema):
-    url = fields.Url(
-        required=True,
-        require_tld=False,
-        schemes={"http", "https"},
-        validate=validate.Length(max=2048),
-    )
+    url = _web_url(required=True)
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENT_TYPES)),
         validate=validate.Length(min=1),

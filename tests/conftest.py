@@ -92,18 +92,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[Any]:
-    app = create_app(
-        {
-            "ENV": "testing",
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": SECRET,
-            "STATE_DIR": str(tmp_path),
-            "RATE_LIMIT_ENABLED": False,
-        }
-    )
+def app_config(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, Any]:
+    """The settings of the ``app`` fixture; tests build variants with ``create_app``."""
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": SECRET,
+        "STATE_DIR": str(tmp_path),
+        "RATE_LIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], redis_url: str) -> Iterator[Any]:
+    app = create_app(app_config)
     yield app
     db.remove()
     with db.engine.begin() as connection:  # type: ignore[union-attr]

@@ -137,6 +137,7 @@ class Comments(MethodView):
     @blp.arguments(WaitArgsSchema, location="query", as_kwargs=True)
     @blp.response(202, CommentSchema)
     @blp.alt_response(200, schema=CommentSchema, description="The verdict, when ready in time.")
+    @blp.alt_response(409, response="CONFLICT", description="The idempotency key was reused.")
     def post(self, body: dict[str, Any], wait: int) -> Any:
         """Submit a comment for moderation.
 

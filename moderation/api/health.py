@@ -62,6 +62,14 @@ class Readiness(MethodView):
 
 @blp.route("/metrics")
 class Metrics(MethodView):
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "Prometheus text format.",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        }
+    )
     def get(self) -> Response:
         """Comment counts by status, the oldest pending comment's age and the queue length."""
         session = db.session()
@@ -70,7 +78,7 @@ class Metrics(MethodView):
             "# TYPE moderation_comments gauge",
         ]
         counts = dict(
-            session.execute(select(Comment.status, func.count()).group_by(Comment.status))
+            session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all()
         )
         for status in CommentStatus:
             lines.append(

@@ -120,6 +120,7 @@ def after_cursor(query: Select[Any], cursor: str, args: dict[str, Any]) -> Selec
 class ReviewQueue(MethodView):
     @blp.arguments(ReviewQueueArgsSchema, location="query")
     @blp.response(200, ReviewPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND", description="No such site for this key.")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Comments waiting for a moderator (``held`` by default), newest first, in pages.
 

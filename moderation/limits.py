@@ -1,0 +1,149 @@
+"""Rate limits per client IP and per key, counted in Redis so every API process shares them.
+
+Three limits, all from settings (``limits`` syntax, e.g. ``60 per minute``):
+
+- ``RATE_LIMIT_SUBMIT``: submissions per client IP (one reader, or one abuser of a site key that
+  is public in a comment form);
+- ``RATE_LIMIT_DEFAULT``: requests per client IP, over all endpoints together;
+- ``RATE_LIMIT_KEY``: requests per key, over all endpoints together (a leaked or runaway key).
+
+The client IP is ``request.remote_addr``, which ``ProxyFix`` rewrites only when ``PROXY_HOPS`` is
+set, so a spoofed ``X-Forwarded-For`` does not buy a fresh bucket. Health checks are not limited.
+
+Limits fail open: a rate limit must never turn an accepted comment into an error (DESIGN.md: Redis
+down still means 202). When Redis cannot be reached flask-limiter falls back to counting in each
+process's memory (looser, but still a limit) and probes Redis again with back-off; any other
+storage error is logged and the request goes through.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from limits import parse_many
+
+from moderation.auth import bearer_token, hash_key
+from moderation.exceptions import ConfigurationError
+
+# Endpoints that are never limited: load balancers and monitoring probe them often.
+EXEMPT_BLUEPRINTS = frozenset({"health"})
+SUBMIT_ENDPOINT = "comments.Comments"
+EXTENSION = "moderation.limiter"
+# Seconds a Redis call of the limiter may take before the request goes on without it.
+STORAGE_TIMEOUT_SECONDS = 0.5
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def key_identity() -> str:
+    """The presented key's hash (never the key itself, which must not reach Redis)."""
+    token = bearer_token()
+    return hash_key(token)[:32] if token else ""
+
+
+def is_exempt() -> bool:
+    return request.blueprint in EXEMPT_BLUEPRINTS
+
+
+def is_not_submission() -> bool:
+    return request.endpoint != SUBMIT_ENDPOINT or request.method != "POST"
+
+
+def has_no_key() -> bool:
+    return bearer_token() is None
+
+
+def setting(name: str) -> Any:
+    return lambda: current_app.config[name]
+
+
+def build_limiter() -> Limiter:
+    """A limiter with the three limits; one per app, so apps in one process never share state."""
+    return Limiter(
+        client_ip,
+        application_limits=[
+            ApplicationLimit(
+                setting("RATE_LIMIT_SUBMIT"),
+                key_function=client_ip,
+                scope="submit-ip",
+                exempt_when=is_not_submission,
+            ),
+            ApplicationLimit(
+                setting("RATE_LIMIT_DEFAULT"),
+                key_function=client_ip,
+                scope="ip",
+                exempt_when=is_exempt,
+            ),
+            ApplicationLimit(
+                setting("RATE_LIMIT_KEY"),
+                key_function=key_identity,
+                scope="key",
+                exempt_when=lambda: is_exempt() or has_no_key(),
+            ),
+        ],
+        strategy="sliding-window-counter",
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+        key_prefix="moderation",
+    )
+
+
+def check_settings(config: dict[str, Any]) -> None:
+    for name in ("RATE_LIMIT_SUBMIT", "RATE_LIMIT_DEFAULT", "RATE_LIMIT_KEY"):
+        try:
+            parse_many(config[name])
+        except ValueError as error:
+            raise ConfigurationError(
+                f"MODERATION_{name}={config[name]!r} is not a rate limit such as '60 per minute'"
+            ) from error
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the breached limit lets a request through again (at least 1)."""
+    breached = current_app.extensions[EXTENSION].current_limit
+    try:
+        return max(1, math.ceil(breached.window[0] - time.time())) if breached else 1
+    except Exception:  # the storage went away between the breach and now
+        return 1
+
+
+def init_app(app: Flask) -> None:
+    """Count in the app's Redis; without Redis (or with limits disabled) limit nothing."""
+    check_settings(app.config)
+    redis = app.extensions["redis"]
+    app.config["RATELIMIT_ENABLED"] = bool(app.config["RATE_LIMIT_ENABLED"] and redis is not None)
+    if redis is not None:
+        # Reuse the app's connection settings (a Unix socket for the embedded server, TLS, ...)
+        # with a tighter timeout: a hung Redis must not hold submissions.
+        kwargs = dict(redis.connection_pool.connection_kwargs)
+        kwargs.update(socket_timeout=STORAGE_TIMEOUT_SECONDS, socket_connect_timeout=0.5)
+        pool = redis.connection_pool.__class__(
+            connection_class=redis.connection_pool.connection_class, **kwargs
+        )
+        app.config["RATELIMIT_STORAGE_URI"] = "redis://"
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "connection_pool": pool,
+            "key_prefix": "moderation:limits",
+        }
+    limiter = build_limiter()
+    limiter.init_app(app)
+    app.extensions[EXTENSION] = limiter
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+
+
+def too_many_requests(error: RateLimitExceeded) -> Any:
+    """429 in the one error shape, with Retry-After."""
+    from moderation import openapi
+
+    seconds = retry_after_seconds()
+    error.data = {
+        "message": f"Rate limit exceeded ({error.description}); retry in {seconds} s.",
+        "headers": {"Retry-After": str(seconds)},
+    }
+    return openapi.handle_http_exception(error)
