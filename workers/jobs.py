@@ -92,11 +92,12 @@ def save_scores(comment_id: str, scores: dict[str, float], explanations: dict[st
             author=author_record(session, comment.site_id, comment.author_hash),
         )
         versions = {label: model.versions[model.label_models[label]] for label in scores}
-        existing = set(
-            session.execute(
+        existing = {
+            (label, version)
+            for label, version in session.execute(
                 select(Score.label, Score.model_version).where(Score.comment_id == comment_id)
-            ).tuples()
-        )
+            )
+        }
         for label, value in scores.items():
             if (label, versions[label]) not in existing:
                 session.add(
