@@ -103,6 +103,15 @@ class Child:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
+    @property
+    def group_alive(self) -> bool:
+        """Whether any process of its group still runs (its own children included)."""
+        try:
+            os.killpg(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     def signal(self, signum: int, *, group: bool = True) -> None:
         """Send ``signum`` to the process group (default) or to the process alone."""
         with contextlib.suppress(ProcessLookupError):

@@ -1,12 +1,13 @@
-"""Worker process start-up: load the models once, then run RQ's worker and the sweeper.
+"""Worker process start-up: load the models once, then run RQ's worker, scheduler and the sweeper.
 
-The worker does not fork per job (``SimpleWorker``): the models are loaded before the first job
-and every job reuses them, which is what makes ~1 ms scoring possible. A crash of the process
-loses at most the job in hand, and the sweeper brings that comment back.
+The worker does not fork (``SimpleWorker``, RQ's scheduler as a thread): the models are loaded
+before the first job and every job reuses them, which is what makes ~1 ms scoring possible. A
+crash of the process loses at most the job in hand, and the sweeper brings that comment back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -16,6 +17,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from moderation import db
@@ -57,6 +59,30 @@ def run_sweeper(
             logger.exception("sweep failed; trying again in %d s", interval_seconds)
 
 
+def run_scheduler(redis_url: str, stop: threading.Event) -> None:
+    """Every second, move the retries that are due from RQ's scheduled registries to their queues.
+
+    This is RQ's scheduler run as a thread of the worker. ``work(with_scheduler=True)`` would fork
+    it as a process of its own, which outlives a worker killed with SIGKILL (nothing tells it its
+    parent died) and keeps the scheduler lock; a thread dies with its worker, and the lock (61 s)
+    passes to another worker's thread. One worker at a time holds it.
+    """
+    scheduler = RQScheduler(
+        [SCORE_QUEUE, WEBHOOK_QUEUE],
+        connection=connect(redis_url),
+        logging_level="WARNING",
+        serializer=JSONSerializer,
+    )
+    while not stop.wait(scheduler.interval):
+        try:
+            if scheduler.acquire_locks():
+                scheduler.enqueue_scheduled_jobs()
+        except RedisError as error:
+            logger.warning("scheduler cannot reach Redis: %s", error)
+    with contextlib.suppress(RedisError):
+        scheduler.release_locks()
+
+
 def prepare(config: dict[str, Any], models_dir: str | None = None) -> None:
     """Bind the database and load the models (the registry's active versions), before the first
     job."""
@@ -74,9 +100,9 @@ def prepare(config: dict[str, Any], models_dir: str | None = None) -> None:
 class ScoringWorker(SimpleWorker):
     """RQ's SimpleWorker that remembers whether it was asked to stop.
 
-    RQ's work loop also ends (and its scheduler process dies) when Redis goes away in the middle
-    of a job; ``run`` then starts a new worker once Redis answers, instead of letting the
-    process, and with it ``moderation up``, exit.
+    RQ's work loop also ends when Redis goes away in the middle of a job; ``run`` then starts a
+    new worker once Redis answers, instead of letting the process, and with it ``moderation up``,
+    exit.
     """
 
     stop_requested = False
@@ -116,11 +142,16 @@ def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) ->
             name="sweeper",
             daemon=True,
         ).start()
+    if not burst:
+        threading.Thread(
+            target=run_scheduler, args=(config["REDIS_URL"], stop), name="scheduler", daemon=True
+        ).start()
     try:
         while True:
             worker = ScoringWorker(queues, connection=connection, serializer=JSONSerializer)
             try:
-                worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+                # In burst mode RQ enqueues the due retries once, in this process, and stops.
+                worker.work(burst=burst, with_scheduler=burst, logging_level="WARNING")
             except RedisError as error:
                 # RQ's teardown could not reach Redis either; the loop below waits for it.
                 logger.warning("worker stopped without Redis: %s", error)
