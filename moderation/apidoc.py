@@ -36,7 +36,8 @@ class ErrorResponses(BasePlugin):
     ) -> None:
         rule = kwargs.get("rule")
         for operation in (operations or {}).values():
-            codes: list[int] = []
+            # Every operation: malformed headers (400), unknown or non-Unicode query text (422).
+            codes: list[int] = [400, 422]
             if path and path.startswith("/v1/"):
                 codes += KEYED_ERRORS
                 operation.setdefault("security", [{SECURITY_SCHEME: []}])

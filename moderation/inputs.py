@@ -2,6 +2,7 @@
 
 One ``before_request`` check for the whole API, so no view can forget it:
 
+- a header value with control characters (NUL, CR, LF, ...) → 400;
 - a body larger than ``MAX_BODY_BYTES`` → 413 (checked on ``Content-Length`` before reading; a
   chunked body is read up to the limit by Werkzeug's ``MAX_CONTENT_LENGTH``, then refused);
 - a body that is not ``application/json`` (or JSON in another charset than UTF-8) → 415;
@@ -33,6 +34,8 @@ MAX_DEPTH = 32
 # Integer ids are SQL INTEGER columns (32 bits on PostgreSQL).
 MAX_DATABASE_INTEGER = 2**31 - 1
 QUERY_PARAMETERS = "moderation.query_parameters"
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+HEADER_PROBLEM = "Must not contain control characters."
 # <comment_id> or <int:webhook_id> in a Flask rule; {comment_id} in OpenAPI.
 FLASK_PATH_PARAMETER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
@@ -159,8 +162,20 @@ def unknown_query_parameters() -> dict[str, list[str]]:
     return {name: ["Unknown field."] for name in request.args if name not in allowed}
 
 
+def check_headers() -> None:
+    """400 for a header value with control characters (RFC 9110 allows only tab among them).
+
+    Front-end servers usually refuse these already; the check keeps a NUL in User-Agent or
+    Referer (which are stored) from reaching the database behind a lenient one.
+    """
+    bad = {name: [HEADER_PROBLEM] for name, value in request.headers if CONTROL.search(value)}
+    if bad:
+        abort(400, message="A header holds control characters.", errors={"headers": bad})
+
+
 def check_request() -> None:
     """Refuse what no view can handle; see the module docstring for the rules."""
+    check_headers()
     errors: dict[str, Any] = {}
     body = check_body() if request.method in METHODS_WITH_BODY and has_body() else None
     if found := as_errors(bad_strings(body)):

@@ -86,6 +86,17 @@ class CommentSubmitSchema(ma.Schema):
     )
 
 
+class SubmitHeadersSchema(ma.Schema):
+    """The request headers a submission reads; others are ignored."""
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        # The column's size; visible ASCII, so it never varies with a header's encoding.
+        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[!-~]+$")],
+        metadata={"description": "Retries with the same key and body get the same comment."},
+    )
+
+
 class WaitArgsSchema(ma.Schema):
     wait = fields.Integer(
         load_default=0,

@@ -367,6 +367,34 @@ def test_nul_and_lone_surrogates_are_rejected_everywhere_and_nothing_is_stored(
     assert status_of(comments["blog"]) == "pending"
 
 
+def test_unknown_query_parameters_are_422_naming_them(client: Any, keys: Any) -> None:
+    # A typo in a filter must not silently list everything.
+    response = client.get("/v1/review/queue?stauts=pending", headers=keys.headers("admin"))
+    assert assert_error(response, 422)["errors"]["query"] == {"stauts": ["Unknown field."]}
+    assert (
+        client.get("/v1/review/queue?status=pending", headers=keys.headers("admin")).status_code
+        == 200
+    )
+    assert_error(submit(client, keys.headers("blog"), query_string={"wiat": "100"}), 422)
+    assert count() == 0
+
+
+def test_headers_are_checked_before_anything_is_stored(client: Any, keys: Any) -> None:
+    blog = keys.headers("blog")
+    too_long = submit(client, {**blog, "Idempotency-Key": "k" * 201})
+    assert "Idempotency-Key" in assert_error(too_long, 422)["errors"]["headers"]
+    for header in ("User-Agent", "Referer", "Idempotency-Key"):
+        response = submit(client, {**blog, header: "a\x00b"})
+        assert header in assert_error(response, 400)["errors"]["headers"]
+    assert count() == 0
+    assert submit(client, {**blog, "Idempotency-Key": "k" * 200}).status_code == 202
+
+
+def test_ids_beyond_the_integer_columns_are_404_not_500(client: Any, keys: Any) -> None:
+    for number in (2**31, 2**63, 10**30):
+        assert_error(client.get(f"/v1/webhooks/{number}", headers=keys.headers("admin")), 404)
+
+
 def test_method_not_allowed_keeps_allow_header(client: Any, keys: Any) -> None:
     response = client.put("/v1/comments", json=COMMENT, headers=keys.headers("blog"))
     assert_error(response, 405)

@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from moderation import db
 from moderation.auth import Principal, authenticate
 from moderation.queue import enqueue_score, verdict_channel
-from moderation.schemas import CommentSchema, CommentSubmitSchema, WaitArgsSchema
+from moderation.schemas import (
+    CommentSchema,
+    CommentSubmitSchema,
+    SubmitHeadersSchema,
+    WaitArgsSchema,
+)
 from moderation.storage import Comment, CommentStatus, Role, Site
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/comments", description="Submit and read")
@@ -72,9 +77,11 @@ def replay(session: Session, site_id: int, key: str, body: dict[str, Any]) -> Co
     return earlier
 
 
-def insert(session: Session, site: Site, body: dict[str, Any]) -> tuple[Comment, bool]:
+def insert(
+    session: Session, site: Site, body: dict[str, Any], idempotency_key: str | None = None
+) -> tuple[Comment, bool]:
     """Store the comment unless its idempotency key was seen; return it and whether it is new."""
-    key = request.headers.get("Idempotency-Key") or body.get("client_id")
+    key = idempotency_key or body.get("client_id")
     if key and (earlier := replay(session, site.id, key, body)) is not None:
         return earlier, False
     comment = new_comment(site, body, key)
@@ -135,10 +142,11 @@ def load_for(session: Session, principal: Principal, comment_id: str) -> Comment
 class Comments(MethodView):
     @blp.arguments(CommentSubmitSchema)
     @blp.arguments(WaitArgsSchema, location="query", as_kwargs=True)
+    @blp.arguments(SubmitHeadersSchema, location="headers", as_kwargs=True)
     @blp.response(202, CommentSchema)
     @blp.alt_response(200, schema=CommentSchema, description="The verdict, when ready in time.")
     @blp.alt_response(409, response="CONFLICT", description="The idempotency key was reused.")
-    def post(self, body: dict[str, Any], wait: int) -> Any:
+    def post(self, body: dict[str, Any], wait: int, idempotency_key: str | None = None) -> Any:
         """Submit a comment for moderation.
 
         Answers once the comment is stored: 202 with status ``pending``. With ``?wait=MS`` the
@@ -147,7 +155,7 @@ class Comments(MethodView):
         session = db.session()
         principal = authenticate(session, Role.SUBMIT)
         site = session.get(Site, principal.site_id)
-        comment, created = insert(session, site, body)
+        comment, created = insert(session, site, body, idempotency_key)
         if created:
             enqueue_score(current_app.extensions["redis"], comment.id)
         wait = min(wait, current_app.config["WAIT_MAX_MS"])
