@@ -10,12 +10,14 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+import requests
+from sqlalchemy import create_engine, func, select, update
 
 from moderation import create_app, db
 from moderation.api.comments import keyed_hash
@@ -497,6 +499,49 @@ def test_submissions_are_accepted_when_redis_dies_and_limits_fall_back_to_memory
         # ... and each process still limits, counting afresh in its memory, not at all.
         assert_error(submit(client, keys.headers("blog"), **same), 429)
     assert count() == 5
+
+
+@pytest.mark.slow
+def test_real_api_processes_share_one_count_and_accept_submissions_once_redis_is_gone(
+    tmp_path: Path,
+) -> None:
+    from processes import RedisServer, Service, sqlite_url
+
+    with ExitStack() as stack:
+        redis = stack.enter_context(RedisServer(tmp_path / "redis"))
+        database = sqlite_url(tmp_path)
+        service = stack.enter_context(
+            Service(
+                tmp_path,
+                database,
+                redis.url,
+                rate_limit_enabled="true",
+                rate_limit_submit="5/minute",
+            )
+        )
+        key, _ = service.create_site("blog")
+        # Two API servers: two processes that share nothing but Redis and the database.
+        apis = [service.api(workers=1), service.api(workers=1)]
+
+        def post(api: Any) -> Any:
+            return requests.post(
+                f"{api.url}/v1/comments",
+                json=COMMENT,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=10,
+            )
+
+        answers = [post(apis[number % 2]) for number in range(8)]
+        assert [a.status_code for a in answers] == [202] * 5 + [429] * 3
+        assert set(answers[-1].json()) == ERROR_KEYS
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        redis.stop()
+        # Without Redis each process counts in its own memory: submissions are still stored.
+        assert [post(api).status_code for api in apis] == [202, 202]
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Comment.__table__)) == 7
+    engine.dispose()
 
 
 # -- CORS ------------------------------------------------------------------------------------
