@@ -10,7 +10,8 @@ key                default                     meaning
                                                moderator at or above ``hold``, reject at or above
                                                ``reject``; ``null`` hold = the model's threshold
                                                (chosen on held-out data), ``null`` reject = never
-``premoderation``  ``false``                   hold every comment that would be approved
+``premoderation``  ``false``                   hold every comment (a banned word still rejects,
+                                               a trusted author is still approved)
 ``trusted_after``  ``null`` (nobody trusted)   approve, without holding, comments of an author
                                                (same e-mail) whose comments a moderator approved,
                                                minus those rejected, reach this number on the site
@@ -29,15 +30,20 @@ leetspeak do not evade a list, and stretched letters ("stuuupid") match.
 
 Order, first match wins:
 
-1. a banned word: ``rejected`` (``banned_word``), whoever the author;
+1. a banned word: ``rejected`` (``banned_word``), whoever the author, pre-moderation or not;
 2. a label at or above its reject threshold: ``rejected`` (the labels) — but a trusted author's
    comment is ``held`` instead (reasons: the labels and ``trusted_author``): trust buys a human
-   look, never automatic publication of what the model is near-certain about;
+   look, never automatic publication of what the model is near-certain about; and on a
+   pre-moderated site it is ``held`` too (the labels and ``premoderation``): a human sees all;
 3. a trusted author: ``approved`` (``trusted_author``), even if a hold threshold, a suspect word
    or pre-moderation would hold it;
-4. a suspect word or a label at or above its hold threshold: ``held`` (``suspect_word``, labels);
+4. a suspect word or a label at or above its hold threshold: ``held`` (``suspect_word``, labels,
+   and ``premoderation`` if the site pre-moderates);
 5. pre-moderation: ``held`` (``premoderation``);
 6. otherwise ``approved``.
+
+So on a pre-moderated site every held comment has ``premoderation`` among its reasons, after the
+labels that would have held it anyway.
 """
 
 from __future__ import annotations
@@ -191,17 +197,19 @@ def decide(
     if banned:
         return Verdict("rejected", ["banned_word", *rejected, *held], banned)
     trusted = is_trusted(policy, author)
+    premoderation = ["premoderation"] if policy.get("premoderation") else []
     if rejected:
         if trusted:
             return Verdict("held", [*rejected, *held, "trusted_author"])
+        if premoderation:
+            return Verdict("held", [*rejected, *held, *premoderation])
         return Verdict("rejected", rejected + held)
     if trusted:
         return Verdict("approved", ["trusted_author"])
     suspect = find_words(text, policy["suspect_words"], normalize)
-    if suspect or held:
-        return Verdict("held", (["suspect_word"] if suspect else []) + held, suspect)
-    if policy.get("premoderation"):
-        return Verdict("held", ["premoderation"])
+    reasons = (["suspect_word"] if suspect else []) + held + premoderation
+    if reasons:
+        return Verdict("held", reasons, suspect)
     return Verdict("approved", [])
 
 

@@ -232,9 +232,17 @@ def test_thresholds_per_label() -> None:
     assert verdict("", {}, {"spam": 0.97}).status == "rejected"
 
 
-def test_premoderation_holds_what_would_be_approved() -> None:
-    assert verdict("hello", {"premoderation": True}).reasons == ["premoderation"]
-    assert verdict("hello", {"premoderation": True}, {"spam": 0.99}).status == "rejected"
+def test_premoderation_holds_everything_but_banned_words() -> None:
+    policy = {"premoderation": True, "banned_words": ["moron"], "suspect_words": ["crypto"]}
+    assert verdict("hello", policy).reasons == ["premoderation"]
+    near_certain_spam = verdict("hello", policy, {"spam": 0.99})
+    assert (near_certain_spam.status, near_certain_spam.reasons) == (
+        "held",
+        ["spam", "premoderation"],
+    )
+    suspect = verdict("crypto", policy)
+    assert (suspect.status, suspect.reasons) == ("held", ["suspect_word", "premoderation"])
+    assert verdict("moron", policy).status == "rejected"
 
 
 def test_trusted_authors() -> None:
