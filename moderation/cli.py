@@ -107,6 +107,29 @@ def sites_create(name: str, origins: tuple[str, ...]) -> None:
     click.echo(f"created site {name}", err=True)
 
 
+@sites_group.command("origins")
+@click.argument("name")
+@click.option("--add", "added", multiple=True, help="An origin to allow (CORS).")
+@click.option("--remove", "removed", multiple=True, help="An origin to stop allowing.")
+@with_appcontext
+def sites_origins(name: str, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
+    """Show or change the web origins whose pages may post with the site's key."""
+    from moderation import db
+    from moderation.cors import normalize_origin
+    from moderation.storage import Site
+
+    with db.transaction() as session:
+        site = session.scalar(select(Site).where(Site.name == name))
+        if site is None:
+            raise click.ClickException(f"no site named {name!r}")
+        gone = set(web_origins(removed))
+        origins = [o for o in site.origins or [] if normalize_origin(o) not in gone]
+        origins += [origin for origin in web_origins(added) if origin not in origins]
+        site.origins = origins
+    for origin in origins:
+        click.echo(origin)
+
+
 @sites_group.command("list")
 @with_appcontext
 def sites_list() -> None:

@@ -623,7 +623,7 @@ def test_keys_bound_to_no_site_work_from_any_registered_origin(
     assert_error(client.get("/v1/review/queue", headers=evil), 403)
 
 
-def test_sites_create_stores_normalized_origins_and_refuses_non_origins(runner: Any) -> None:
+def test_site_origins_are_stored_normalized_and_non_origins_refused(runner: Any) -> None:
     run_cli(runner, "sites", "create", "news", "--origin", "HTTPS://News.Example:443/")
     with db.transaction() as session:
         assert session.scalar(select(Site.origins).where(Site.name == "news")) == [
@@ -632,6 +632,11 @@ def test_sites_create_stores_normalized_origins_and_refuses_non_origins(runner: 
     for bad in ("news.example", "https://news.example/comments", "ftp://news.example"):
         result = runner.invoke(args=["sites", "create", "other", "--origin", bad])
         assert result.exit_code != 0 and "not an origin" in result.output
+    changed = run_cli(
+        runner, "sites", "origins", "news", "--add", "https://m.news.example",
+        "--remove", "https://news.example/",
+    )  # fmt: skip
+    assert changed.stdout.splitlines() == ["https://m.news.example"]
 
 
 # -- proxies ---------------------------------------------------------------------------------
