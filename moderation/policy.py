@@ -134,18 +134,28 @@ def word_matcher(
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"), tuple(kept)
 
 
-def find_words(text: str, words: Iterable[str], normalize: Normalizer) -> list[str]:
-    """The listed words found in ``text``, each once, in list order."""
+def word_spans(
+    normalized: str, words: Iterable[str], normalize: Normalizer
+) -> list[tuple[int, int, str]]:
+    """Each match of a listed word in already normalized text: (start, end, the word as listed)."""
     matcher, kept = word_matcher(tuple(words), normalize)
-    if matcher is None or not text:
+    if matcher is None:
         return []
-    found = {
-        int(name[1:])
-        for match in matcher.finditer(normalize(text))
+    return [
+        (match.start(), match.end(), kept[int(name[1:])])
+        for match in matcher.finditer(normalized)
         for name, value in match.groupdict().items()
         if value is not None
-    }
-    return [kept[index] for index in sorted(found)]
+    ]
+
+
+def find_words(text: str, words: Iterable[str], normalize: Normalizer) -> list[str]:
+    """The listed words found in ``text``, each once, in list order."""
+    words = tuple(words)
+    if not text or not words:
+        return []
+    found = {word for _, _, word in word_spans(normalize(text), words, normalize)}
+    return [word for word in words if word in found]
 
 
 def is_trusted(policy: Mapping[str, Any], author: Author | None) -> bool:

@@ -298,3 +298,7 @@ def test_the_worker_applies_words_premoderation_and_trust(
     history = client.get(f"/v1/comments/{rude}/history", headers=keys.headers("blog_moderator"))
     (verdict,) = history.get_json()["decisions"]
     assert (verdict["actor"], verdict["note"]) == ("policy", "words: moron")
+    # The words are shown where they stand in the text as written, as the models' spans are.
+    explanations = client.get(f"/v1/comments/{rude}", headers=keys.headers("blog")).get_json()
+    (span,) = explanations["explanations"]["banned_word"]
+    assert (span["start"], span["end"], span["text"]) == (4, 13, "m 0 r 0 n")

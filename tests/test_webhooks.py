@@ -310,3 +310,20 @@ def test_a_delivery_whose_enqueue_was_lost_is_swept(
     work()
     # The comment was decided before it was scored: one event, comment.decided.
     assert [event["type"] for event in receiver.events()] == ["comment.decided"]
+
+
+def test_purge_removes_events_and_deliveries_with_their_comments(
+    client: Any, keys: Any, work: Any, receiver: Receiver, runner: Any
+) -> None:
+    hook = register(client, keys, receiver.url)
+    comment_id = submit(client, keys)
+    work()
+    decide(client, keys, comment_id)
+    work()
+    assert len(deliveries(client, keys, hook)) == 2
+    result = runner.invoke(args=["purge", "--older-than", "0m"])
+    assert result.exit_code == 0, result.output
+    assert deliveries(client, keys, hook) == []
+    assert db.session().scalar(select(func.count()).select_from(WebhookEvent)) == 0
+    # The webhook itself stays.
+    assert client.get(hook["links"]["self"], headers=keys.headers("admin")).status_code == 200

@@ -15,12 +15,12 @@ from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import select
 
-from models.text import normalize
+from models.text import normalize, normalize_with_offsets, to_original_span
 from moderation import db
 from moderation.authors import author_record
 from moderation.decisions import record_verdict
 from moderation.exceptions import InjectedFault
-from moderation.policy import Verdict, decide, unscored
+from moderation.policy import Verdict, decide, unscored, word_spans
 from moderation.queue import verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, Site, utcnow
 from workers import delivery, model_watch
@@ -111,10 +111,27 @@ def save_scores(comment_id: str, scores: dict[str, float], explanations: dict[st
         if comment.status == CommentStatus.PENDING.value:
             comment.scores = scores
             comment.model_versions = dict(model.versions)
-            comment.explanations = explanations
+            comment.explanations = {**explanations, **word_explanations(comment.text, verdict)}
             comment.scored_at = utcnow()
             record_verdict(session, comment_id, verdict)
         return verdict
+
+
+def word_explanations(text: str, verdict: Verdict) -> dict[str, Any]:
+    """Where the listed words behind the verdict stand in the comment as written.
+
+    Keyed ``banned_word`` or ``suspect_word`` like the reason, in the shape of the models'
+    explanations, so a moderator's screen highlights both the same way.
+    """
+    if not verdict.words:
+        return {}
+    normalized, offsets = normalize_with_offsets(text)
+    spans = []
+    for start, end, _word in word_spans(normalized, verdict.words, normalize):
+        first, last = to_original_span(offsets, start, end, text)
+        spans.append({"start": first, "end": last, "text": text[first:last], "weight": 1.0})
+    kind = "banned_word" if "banned_word" in verdict.reasons else "suspect_word"
+    return {kind: spans}
 
 
 def explain(comment: dict[str, Any], scores: dict[str, float]) -> dict[str, Any]:
