@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from moderation import auth, cors, inputs, limits
 from moderation import config as settings
-from moderation import cors, inputs, limits
 from moderation.errors import Api
 from moderation.queue import connect
 from moderation.storage import Database
@@ -43,9 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     app.extensions["redis"] = connect(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
     openapi.init_app(app)
-    # Checks before any view, in this order: rate limits, CORS preflight, body and text limits.
+    # Checks before any view, in this order: rate limits, CORS preflight, a valid key (401), then
+    # body and text limits; the views check roles and objects.
     limits.init_app(app)
     cors.init_app(app)
+    auth.init_app(app)
     inputs.init_app(app)
 
     from moderation.api import comments, health, review, sites, stats, webhooks

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import Flask, g, request
 from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ KEY_PREFIX = {Role.SUBMIT: "msk_", Role.MODERATE: "mmt_", Role.ADMIN: "mat_"}
 # Characters of a key kept in clear to recognize it: the role tag and 6 random characters.
 PREFIX_LENGTH = 10
 MIN_REVOKE_PREFIX = 6
+API_PREFIX = "/v1/"
 # RFC 6750: a 401 names the scheme the client should use.
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -95,18 +96,41 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def authenticate(session: Session, *roles: Role) -> Principal:
-    """The caller's principal, or abort 401 (no valid key) / 403 (not allowed).
-
-    403 covers a key of another role and a browser request from an origin that is not registered
-    for the key's site.
-    """
+def presented_key(session: Session) -> ApiKey:
+    """The live key the request presents, or abort 401 (none, malformed, unknown or revoked)."""
+    cached = g.get("api_key")
+    if cached is not None:
+        return cached
     token = bearer_token()
     if token is None:
         abort(401, message="Send a key as 'Authorization: Bearer <key>'.", headers=CHALLENGE)
     key = find_key(session, token)
     if key is None:
         abort(401, message="The key is unknown or revoked.", headers=CHALLENGE)
+    g.api_key = key
+    return key
+
+
+def require_key() -> None:
+    """``before_request``: every ``/v1/`` request needs a valid key, checked before its body.
+
+    So a caller without one gets 401 for every path, method and body (it learns nothing about
+    routes or schemas and costs no parsing); which role may do what is the view's
+    ``authenticate``. CORS preflights carry no key and are answered before this (``cors.py``).
+    """
+    if request.path.startswith(API_PREFIX) and request.method != "OPTIONS":
+        from moderation import db
+
+        presented_key(db.session())
+
+
+def authenticate(session: Session, *roles: Role) -> Principal:
+    """The caller's principal, or abort 401 (no valid key) / 403 (not allowed).
+
+    403 covers a key of another role and a browser request from an origin that is not registered
+    for the key's site.
+    """
+    key = presented_key(session)
     role = Role(key.role)
     # An admin may do what a moderator may; nobody else inherits.
     allowed = set(roles) | ({Role.ADMIN} if Role.MODERATE in roles else set())
@@ -117,3 +141,7 @@ def authenticate(session: Session, *roles: Role) -> Principal:
     principal = Principal(key_id=key.id, role=role, site_id=key.site_id)
     g.principal = principal
     return principal
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(require_key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -163,6 +164,58 @@ def test_missing_malformed_and_unknown_keys_are_401_with_a_challenge(
         assert response.headers["WWW-Authenticate"] == "Bearer"
         assert_error(client.get("/v1/review/queue", headers=headers), 401)
     assert count() == 0
+
+
+def every_api_operation(client: Any) -> list[tuple[str, str]]:
+    """(method, URL) of every operation ``/openapi.json`` lists under /v1/, path filled in."""
+    spec = client.get("/openapi.json").get_json()
+    operations = []
+    for path, methods in spec["paths"].items():
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        operations += [(method.upper(), url) for method in methods if method != "parameters"]
+    return [(method, url) for method, url in operations if url.startswith("/v1/")]
+
+
+def test_no_operation_answers_without_a_valid_key_whatever_the_body(
+    client: Any, runner: Any, keys: Any
+) -> None:
+    revoked = keys.plain["shop"]
+    run_cli(runner, "keys", "revoke", revoked[:10])
+    operations = every_api_operation(client)
+    assert len(operations) >= 6
+    for method, url in operations:
+        for headers in ({}, {"Authorization": f"Bearer {revoked}"}):
+            # Even a body that is too large, of the wrong type, or not JSON: the key comes first.
+            for body in ({"data": "{", "content_type": "text/plain"}, {"json": {"x": 1}}):
+                response = client.open(url, method=method, headers=headers, **body)
+                assert_error(response, 401)
+    assert count() == 0
+
+
+def test_a_site_key_reads_nothing_but_its_comments(client: Any, keys: Any) -> None:
+    """Every GET and DELETE under /v1/ (those added later too) is 403 for a site key."""
+    for method, url in every_api_operation(client):
+        if method in {"GET", "DELETE"} and url != "/v1/comments/1":
+            response = client.open(url, method=method, headers=keys.headers("blog"))
+            assert_error(response, 403)
+
+
+def test_only_the_admin_changes_sites_policies_and_webhooks(client: Any, keys: Any) -> None:
+    keys.make("global_moderator", Role.MODERATE, None)
+    changes = [
+        ("POST", "/v1/sites", {"name": "news"}),
+        ("PATCH", "/v1/sites/blog/policy", {}),
+        ("POST", "/v1/sites/blog/webhooks", {"url": "https://hooks.example/in"}),
+    ]
+    for method, url, body in changes:
+        for name in ("blog", "blog_moderator", "global_moderator"):
+            response = client.open(url, method=method, json=body, headers=keys.headers(name))
+            assert_error(response, 403)
+    assert count(Site) == 2
+    # The same requests are valid: the admin's succeed.
+    for method, url, body in changes:
+        response = client.open(url, method=method, json=body, headers=keys.headers("admin"))
+        assert response.status_code in {200, 201}, response.get_data(as_text=True)
 
 
 def run_cli(runner: Any, *args: str) -> Any:
@@ -605,10 +658,13 @@ def test_errors_before_the_key_check_are_readable_by_registered_origins(
     )
     assert_error(invalid, 422)
     assert invalid.headers["Access-Control-Allow-Origin"] == BLOG_ORIGIN
+    no_key = client.post("/v1/comments", json={"name": "A"}, headers={"Origin": BLOG_ORIGIN})
+    assert_error(no_key, 401)
+    assert no_key.headers["Access-Control-Allow-Origin"] == BLOG_ORIGIN
     stranger = client.post(
         "/v1/comments", json={"name": "A"}, headers={"Origin": "https://evil.example"}
     )
-    assert_error(stranger, 422)
+    assert_error(stranger, 401)
     assert "Access-Control-Allow-Origin" not in stranger.headers
 
 
