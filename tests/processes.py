@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -231,6 +232,10 @@ class PostgresCluster:
         self.as_user: list[str] = []
         if os.geteuid() == 0:
             runuser = require_program(shutil.which("runuser"), "runuser")
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.skip("no user 'postgres' to run initdb and pg_ctl as (they refuse root)")
             self.as_user = [runuser, "-u", "postgres", "--"]
         self.directory = Path(tempfile.mkdtemp(prefix="moderation-pg-"))
         self.data = self.directory / "data"

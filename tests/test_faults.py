@@ -339,31 +339,34 @@ def test_postgres_stopped_during_submission_gives_503_and_recovers_without_resta
     api_pid = api.child.pid
 
     comments = [client.new() for _ in range(150)]
-    outage = threading.Event()
     recovered = threading.Event()
+    deadline = time.monotonic() + 120
 
     def submit_until_acknowledged(submission: Submission) -> None:
         # A real client retries after Retry-After; 0.2 s here keeps the test short.
-        while submission.acknowledged_id is None and client.post(submission) == 503:
+        while client.post(submission) == 503 and time.monotonic() < deadline:
             time.sleep(0.2)
 
     def outage_after_50() -> None:
-        wait_until(lambda: len(client.acknowledged()) >= 50, "first comments", 60)
-        postgres.stop("fast")
-        outage.set()
-        time.sleep(2)
-        postgres.start()
-        recovered.set()
+        try:
+            wait_until(lambda: len(client.acknowledged()) >= 50, "first comments", 60)
+            postgres.stop("fast")
+            time.sleep(2)
+            postgres.start()
+        finally:
+            recovered.set()
 
-    breaker = threading.Thread(target=outage_after_50)
-    breaker.start()
-    with ThreadPoolExecutor(4) as pool:
+    with ThreadPoolExecutor(1) as breaker, ThreadPoolExecutor(4) as pool:
+        outage = breaker.submit(outage_after_50)
+        sent = []
         for index, submission in enumerate(comments):
             # Keep submitting through the outage, not only before and after it.
-            pool.submit(submit_until_acknowledged, submission)
+            sent.append(pool.submit(submit_until_acknowledged, submission))
             if index >= 60 and not recovered.is_set():
                 time.sleep(0.02)
-    breaker.join()
+        outage.result()
+        for future in sent:
+            future.result()
 
     statuses = client.statuses()
     assert statuses[503] > 0, f"the outage was not seen: {statuses}"
