@@ -92,6 +92,7 @@ def answer_preflight() -> Response | None:
         return None
     g.cors_origin = request.headers["Origin"]
     response = Response(status=204)
+    del response.headers["Content-Type"]  # no body
     response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
     response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
     response.headers["Access-Control-Max-Age"] = str(MAX_AGE_SECONDS)

@@ -38,7 +38,10 @@ STORAGE_TIMEOUT_SECONDS = 0.5
 
 
 def client_ip() -> str:
-    return request.remote_addr or "unknown"
+    """The client address as its keyed hash: no address in clear in Redis or in limit logs."""
+    from moderation.api.comments import keyed_hash
+
+    return (keyed_hash(request.remote_addr) or "unknown")[:32]
 
 
 def key_identity() -> str:

@@ -486,7 +486,8 @@ def from_ip(address: str) -> dict[str, Any]:
 def test_submissions_are_limited_per_client_ip_with_retry_after(
     app: Any, app_config: dict[str, Any], keys: Any
 ) -> None:
-    client = limited_app(app_config, RATE_LIMIT_SUBMIT="2 per minute").test_client()
+    limited = limited_app(app_config, RATE_LIMIT_SUBMIT="2 per minute")
+    client = limited.test_client()
     blog = keys.headers("blog")
     for _ in range(2):
         assert submit(client, blog, **from_ip("198.51.100.1")).status_code == 202
@@ -494,6 +495,10 @@ def test_submissions_are_limited_per_client_ip_with_retry_after(
     body = assert_error(refused, 429)
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert "2 per 1 minute" in body["message"]
+    # The buckets are keyed by the address's keyed hash, never the address, nor the key.
+    bucket_names = b" ".join(limited.extensions["redis"].keys("*limits*"))
+    assert bucket_names and b"198.51.100.1" not in bucket_names
+    assert keys.plain["blog"].encode() not in bucket_names
     # Another reader of the same site is not affected; reading is not a submission.
     assert submit(client, blog, **from_ip("198.51.100.2")).status_code == 202
     comment_id = db.session().scalars(select(Comment.id)).first()
