@@ -335,6 +335,9 @@ def gunicorn_command(app: str, host: str, port: int, workers: int, threads: int)
         "--worker-class", "gthread",
         "--access-logfile", "-",
         "--graceful-timeout", "10",
+        # gunicorn 27 opens a control socket at one fixed path per user; several servers on one
+        # host (tests, benchmarks, `up` beside `serve`) would fight over it, and we never use it.
+        "--no-control-socket",
         app,
     ]  # fmt: skip
 

@@ -366,7 +366,16 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # A server that hangs (partition, frozen host) must fail like one that refuses: a bounded
+    # connect and statement time turn it into a 503 instead of a request that never ends.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"},
+    )
 
 
 class Database:
