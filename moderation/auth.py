@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import Flask, g, request
 from flask_smorest import abort
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from moderation.cors import enforce_origin
 from moderation.exceptions import Conflict, NotFound
@@ -81,7 +81,10 @@ class Principal:
 
 def find_key(session: Session, plaintext: str) -> ApiKey | None:
     digest = hash_key(plaintext)
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    # The key's site comes in the same query: the views that need it then find it in the session.
+    key = session.scalar(
+        select(ApiKey).options(joinedload(ApiKey.site)).where(ApiKey.key_hash == digest)
+    )
     if key is None or key.revoked_at is not None:
         return None
     # The row was found by its hash; compare again in constant time as defence in depth.
