@@ -92,20 +92,20 @@ def fill_noop(backend: common.Backend, count: int, round_number: int) -> None:
         )
 
 
-def time_drain(backend: common.Backend, worker: common.Child, count: int) -> float:
-    """Seconds from the first job taken to the last job taken; the worker is then waited for."""
+def time_drain(backend: common.Backend, worker: common.Child, count: int) -> tuple[float, float]:
+    """Seconds from the first job taken to the last, and the worker's CPU seconds meanwhile."""
     connection = backend.redis()
     key = f"rq:queue:{SCORE_QUEUE}"
-    first = None
+    first = first_cpu = None
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         left = connection.llen(key)
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), common.cpu_seconds([worker.pid])
         if first is None and left < count:
-            first = now
-        if first is not None and left == 0:
+            first, first_cpu = now, cpu
+        if first is not None and first_cpu is not None and left == 0:
             worker.popen.wait(timeout=120)
-            return now - first
+            return now - first, cpu - first_cpu
         if not worker.alive and left:
             raise RuntimeError(
                 f"the worker exited with {left} jobs left\n{common.log_tail(worker.log)}"
@@ -121,7 +121,8 @@ def one_round(
     number: int,
     args: argparse.Namespace,
     log_dir: Path,
-) -> float:
+) -> tuple[float, float]:
+    """Jobs a second, and the worker's CPU milliseconds a job (steady whatever the machine does)."""
     common.flush_queue(backend)
     if kind == "scoring":
         fill_comments(backend, count)
@@ -131,10 +132,13 @@ def one_round(
         argv = [sys.executable, __file__, "--noop-worker", backend.redis_url]
         worker = common.Child(argv, log_dir / f"noop-{backend.kind}-{number}.log", backend.env())
     with common.running(worker):
-        seconds = time_drain(backend, worker, count)
-    rate = (count - 1) / seconds
-    print(f"{backend.kind} round {number + 1} {kind}: {rate:.0f} jobs/s", file=sys.stderr)
-    return rate
+        seconds, cpu = time_drain(backend, worker, count)
+    rate, cpu_ms = (count - 1) / seconds, 1000 * cpu / (count - 1)
+    print(
+        f"{backend.kind} round {number + 1} {kind}: {rate:.0f} jobs/s, {cpu_ms:.1f} ms CPU each",
+        file=sys.stderr,
+    )
+    return rate, cpu_ms
 
 
 def compare(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
@@ -142,7 +146,9 @@ def compare(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str, Any
     with common.backend(kind) as backend:
         for number in range(args.rounds):
             order = ["noop", "scoring"] if number % 2 == 0 else ["scoring", "noop"]
-            rates = {k: one_round(backend, k, args.jobs, number, args, log_dir) for k in order}
+            runs = {k: one_round(backend, k, args.jobs, number, args, log_dir) for k in order}
+            rates: dict[str, float] = {k: rate for k, (rate, _) in runs.items()}
+            rates |= {f"{k}_cpu_ms": cpu for k, (_, cpu) in runs.items()}
             rates["ratio"] = rates["scoring"] / rates["noop"]
             rounds.append(rates)
         database = backend.database()
@@ -156,6 +162,7 @@ def compare(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str, Any
         common.flush_queue(backend)
     noop_rate = common.median([r["noop"] for r in rounds])
     scoring_rate = common.median([r["scoring"] for r in rounds])
+    cpu = {k: common.median([r[f"{k}_cpu_ms"] for r in rounds]) for k in ("noop", "scoring")}
     return {
         "backend": kind,
         "jobs_per_round": args.jobs,
@@ -163,6 +170,9 @@ def compare(kind: str, args: argparse.Namespace, log_dir: Path) -> dict[str, Any
         "scored_per_s": scoring_rate,
         "ratio": scoring_rate / noop_rate,
         "ratio_per_round": [r["ratio"] for r in rounds],
+        "worker_cpu_ms_per_job": cpu,
+        # What the rate ratio would be if both were bound by the worker's CPU alone.
+        "cpu_ratio": cpu["noop"] / cpu["scoring"],
         "target": TARGET,
         "met": scoring_rate / noop_rate >= TARGET,
         "left_pending": pending,

@@ -52,10 +52,12 @@ def table(submit: dict[str, Any], worker: dict[str, Any], latency: dict[str, Any
             f"| {r['ratio']:.2f} (CPU: {r['cpu_ratio']:.2f}) | ≥ 0.40 | {verdict(r['met'])} |"
         )
     for r in worker["results"]:
+        cpu = r["worker_cpu_ms_per_job"]
         rows.append(
             f"| worker: scored/s, 1 process | {BACKEND_NAMES[r['backend']]} "
-            f"| {r['scored_per_s']:,.0f}/s | RQ no-op jobs {r['noop_per_s']:,.0f}/s "
-            f"| {r['ratio']:.2f} | ≥ 0.70 | {verdict(r['met'])} |"
+            f"| {r['scored_per_s']:,.0f}/s ({cpu['scoring']:.1f} ms worker CPU each) "
+            f"| RQ no-op jobs {r['noop_per_s']:,.0f}/s ({cpu['noop']:.1f} ms) "
+            f"| {r['ratio']:.2f} (CPU: {r['cpu_ratio']:.2f}) | ≥ 0.70 | {verdict(r['met'])} |"
         )
     for r in latency["results"]:
         v = r["verdict_announced_ms"]
