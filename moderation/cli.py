@@ -385,6 +385,10 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "moderation", *args], env=env)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @main.command("up")
 @click.option("--host", default=DEFAULT_HOST, show_default=True)
 @click.option("--port", default=DEFAULT_PORT, show_default=True)
@@ -404,6 +408,8 @@ def up(host: str, port: int, worker_count: int) -> None:
     config = settings.load({"REDIS_URL": env["REDIS_URL"]})
     env["MODERATION_DATABASE_URL"] = config["DATABASE_URL"]
     children: list[subprocess.Popen[bytes]] = []
+    # A service manager stops us with SIGTERM: shut down the children as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         upgrade(config["DATABASE_URL"])
         keys = first_start(config)
