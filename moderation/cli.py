@@ -333,7 +333,7 @@ def gunicorn_command(app: str, host: str, port: int, workers: int, threads: int)
         "--workers", str(workers),
         "--threads", str(threads),
         "--worker-class", "gthread",
-        "--access-logfile", "-",
+        # No access log: it would record client addresses in clear, which we store only hashed.
         "--graceful-timeout", "10",
         # gunicorn 27 opens a control socket at one fixed path per user; several servers on one
         # host (tests, benchmarks, `up` beside `serve`) would fight over it, and we never use it.
