@@ -428,6 +428,31 @@ SPAM_SOURCES = ("youtube-spam-collection", "sms-spam-collection")
 TOX_SOURCES = tuple(s for s in LOADERS if s not in SPAM_SOURCES)
 
 
+HANDWRITTEN_TRAINING = Path(__file__).resolve().parent / "testsets" / "train_threats.jsonl"
+SOURCES["handwritten-threats"] = {
+    "licence": "project's own work",
+    "medium": "hand-written sentences (training only; see the model card)",
+}
+MAPPINGS["handwritten-threats"] = (
+    "threats against people and groups -> threat=1, toxicity=1; violent words used innocently "
+    "-> threat=0, toxicity=0"
+)
+
+
+def load_handwritten(path: Path = HANDWRITTEN_TRAINING) -> Iterator[Example]:
+    """The project's hand-written threat examples (training only, never evaluated on).
+
+    Public data has few direct threats ("I will kill you"): Gab's calls for violence and
+    implicit-hate's "threatening" are mostly veiled or group-level.  These template sentences
+    (``models/testsets/train_threats.jsonl``) fill that gap; the model card says so.
+    """
+    if not path.exists():
+        return
+    for ex in load_feedback(path):
+        ex.source = ex.group = "handwritten-threats"
+        yield ex
+
+
 def load_feedback(path: Path) -> Iterator[Example]:
     """Moderator labels, JSONL ``{"text","name","email","url","labels":{label: 0|1}}``."""
     with path.open(encoding="utf-8") as fh:
@@ -487,13 +512,21 @@ def dedupe(rows: Iterable[Example]) -> list[Example]:
 
 
 def load_all(
-    data_dir: Path, sources: Iterable[str] | None = None, feedback: Path | None = None
+    data_dir: Path,
+    sources: Iterable[str] | None = None,
+    feedback: Path | None = None,
+    handwritten: bool = True,
 ) -> list[Example]:
-    """Load, clean and deduplicate every (or the named) source under ``data_dir``."""
+    """Load, clean and deduplicate every (or the named) source under ``data_dir``.
+
+    ``handwritten`` adds the project's hand-written threat examples (training only).
+    """
     data_dir = Path(data_dir)
     rows: list[Example] = []
     for name in sources or LOADERS:
         rows.extend(LOADERS[name](data_dir))
+    if handwritten:
+        rows.extend(load_handwritten())
     if feedback is not None:
         rows.extend(load_feedback(Path(feedback)))
     return dedupe(rows)

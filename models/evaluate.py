@@ -45,13 +45,14 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from models.datasets import TOX_LABELS, Example, default_data_dir, load_all
+from models.datasets import GROUPS, LOADERS, TOX_LABELS, Example, default_data_dir, load_all
 from models.registry import load_scorer, read_manifest, write_manifest
 from models.scorer import LinearLabels
 from models.train import to_record, train_spam, train_toxicity
 
 TESTSETS = Path(__file__).resolve().parent / "testsets"
 REPO = Path(__file__).resolve().parents[1]
+PUBLIC_GROUPS = {GROUPS.get(s, s) for s in LOADERS}
 # Perturbed copies per held-out source (a sample keeps the run on two cores reasonable).
 PERTURB_ROWS = 3000
 
@@ -132,10 +133,16 @@ def loso_toxicity(
     seed: int = 0,
     groups: Sequence[str] | None = None,
     log: Any = print,
+    progress_path: Path | None = None,
 ) -> dict[str, Any]:
-    """Leave-one-source-group-out for the toxicity labels; per-source metrics and raw scores."""
+    """Leave-one-source-group-out for the toxicity labels; per-source metrics and raw scores.
+
+    ``progress_path`` receives the figures so far after every fold (a long run that is cut
+    short still leaves its completed folds).
+    """
     trows = [r for r in rows if any(k in r.labels for k in TOX_LABELS)]
-    all_groups = sorted({r.group for r in trows})
+    # Hand-written rows are always in training and never held out: figures are on public data.
+    all_groups = sorted({r.group for r in trows if r.group in PUBLIC_GROUPS})
     per_source: dict[str, dict[str, Any]] = {}
     pooled: dict[str, list[tuple[int, float]]] = defaultdict(list)
     obf: dict[str, Any] = {}
@@ -191,6 +198,8 @@ def loso_toxicity(
                     }
             per_source[src] = res
         log(f"  held out {g}: {len(test)} rows, {time.time() - t0:.0f}s")
+        if progress_path is not None:
+            progress_path.write_text(json.dumps({"per_source": per_source, "obfuscation": obf}))
     cal = {}
     for label, pairs in pooled.items():
         y = np.array([a for a, _ in pairs])
@@ -315,10 +324,13 @@ def evaluate(
     thresholds = manifest["thresholds"]
     rows = load_all(data_dir)
     t0 = time.time()
-    print("toxicity, leave one source out", flush=True)
-    tox = loso_toxicity(rows, thresholds, seed, groups)
     print("spam, leave one video out", flush=True)
     spm = lovo_spam(rows, thresholds["spam"], seed)
+    (artifacts_dir / "evaluation.spam.partial.json").write_text(json.dumps(spm))
+    print("toxicity, leave one source out", flush=True)
+    tox = loso_toxicity(
+        rows, thresholds, seed, groups, progress_path=artifacts_dir / "evaluation.partial.json"
+    )
     print("hand-written sets", flush=True)
     cases = case_sets(artifacts_dir)
     cost = run_bench() if bench else None
@@ -331,6 +343,8 @@ def evaluate(
         "cases": cases,
         "cost": cost,
     }
+    for partial in ("evaluation.partial.json", "evaluation.spam.partial.json"):
+        (artifacts_dir / partial).unlink(missing_ok=True)
     report_path = Path(report_path) if report_path else artifacts_dir / "EVALUATION.md"
     (artifacts_dir / "evaluation.json").write_text(json.dumps(results, indent=1) + "\n")
     report_path.write_text(render_report(results, manifest), encoding="utf-8")
@@ -601,8 +615,18 @@ spam = 0 at weight 0.5: every such row with a link, plus 3,000 without. These co
 labelled for spam and a few of their rows are spam (e.g. a referral link in a Wikipedia
 comment). Evaluation of spam stays on the YouTube videos, held out one at a time.
 
-SMS messages are weighted 0.3 (another medium). No hand-written example is used for training;
-the hand-written sets in `models/testsets/` are for evaluation and tests only.
+SMS messages are weighted 0.3 (another medium).
+
+**Hand-written training rows (threats):** public data has few direct threats ("I will kill
+you"): Gab's calls for violence and implicit-hate's "threatening" posts are mostly veiled or
+group-level. `models/testsets/train_threats.jsonl` holds 200 template-made threats against
+people and groups (threat = 1, toxicity = 1) and 30 innocent uses of violent verbs (threat = 0,
+toxicity = 0), weight 1. They are in the training data of the shipped model and of every
+leave-one-source-out fold, and are never evaluated on; all public-data figures below are on
+public rows only. The functional set's threat cases were written separately, but share the
+subject matter, so read their accuracy as optimistic. The other hand-written sets
+(`functional.jsonl`, `false_alarms.jsonl`, `spam_cases.jsonl`) are for evaluation and tests
+only.
 
 ## Known limitations
 

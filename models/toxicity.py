@@ -16,7 +16,7 @@ from sklearn.preprocessing import FunctionTransformer
 from models.features import CharNgramHasher, tox_texts
 
 NAME = "toxicity"
-VERSION = "toxicity-1.0.0"
+VERSION = "toxicity-1.1.0"
 LABELS = ("toxicity", "severe_toxicity", "insult", "identity_attack", "threat", "profanity")
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**18

@@ -70,6 +70,7 @@ def tox_weights(rows: Sequence[Example]) -> np.ndarray:
     lo, hi = TOX_WEIGHT_CLIP
     w = {s: float(np.clip(TOX_TARGET_ROWS / c, lo, hi)) for s, c in n.items()}
     w["feedback"] = max(w.get("feedback", 1.0), 2.0)
+    w["handwritten-threats"] = 1.0
     return np.array([w[r.source] for r in rows])
 
 
