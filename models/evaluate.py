@@ -536,7 +536,9 @@ def render_report(results: dict[str, Any], manifest: dict[str, Any]) -> str:
         "Each row: a model with the shipped configuration trained without that source's group",
         "(the three Wikipedia folders form one group), scored on it. Baseline: plain TF-IDF +",
         "logistic regression on the same training rows. alt-profanity-check: the pretrained",
-        "package.",
+        "package. **alt-profanity-check was trained on Davidson et al. and on the Jigsaw Toxic",
+        "Comment data (its README says so)**, so its figures on `davidson-hate-speech-offensive`",
+        "and on the Wikipedia/Jigsaw sources are not held out for it: it has seen those rows.",
         "",
         *_toxicity_table(results),
         "",
@@ -615,7 +617,10 @@ spam = 0 at weight 0.5: every such row with a link, plus 3,000 without. These co
 labelled for spam and a few of their rows are spam (e.g. a referral link in a Wikipedia
 comment). Evaluation of spam stays on the YouTube videos, held out one at a time.
 
-SMS messages are weighted 0.3 (another medium).
+SMS messages are weighted 0.3 (another medium). Without them the held-out YouTube ROC AUC
+rises (0.976 to 0.983 averaged over the four videos, weak negatives at 0.2), but the model
+then misses money, phone and "click here" spam that YouTube's "check out my channel" spam
+lacks (7 of the 8 hand-written link+money spams slipped through), so they stay.
 
 **Hand-written training rows (threats):** public data has few direct threats ("I will kill
 you"): Gab's calls for violence and implicit-hate's "threatening" posts are mostly veiled or
@@ -627,6 +632,15 @@ public rows only. The functional set's threat cases were written separately, but
 subject matter, so read their accuracy as optimistic. The other hand-written sets
 (`functional.jsonl`, `false_alarms.jsonl`, `spam_cases.jsonl`) are for evaluation and tests
 only.
+
+## About the references
+
+The plain baseline (scikit-learn's default `TfidfVectorizer` + `LogisticRegression`) is trained
+on exactly the rows our model is trained on in each fold. `alt-profanity-check` is used as
+shipped; its training data (per its README) are Davidson et al. and the Jigsaw Toxic Comment
+Classification data, so its figures on `davidson-hate-speech-offensive` and on the three
+Wikipedia/Jigsaw sources are not held out for it (it scores 0.99 ROC AUC on Davidson, which it
+was trained on). Beating it there is not a fair test; on the other sources it is.
 
 ## Known limitations
 

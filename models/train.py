@@ -164,11 +164,12 @@ def sample_rows(rows: list[Example], n: int, seed: int) -> list[Example]:
 def spam_training_rows(rows: Sequence[Example], seed: int) -> list[Example]:
     """Spam-labelled rows plus clean comments of toxicity sources as spam=0 (weak negatives).
 
-    The spam corpora have almost no legitimate comment that links to a source, so without
-    these the model learns that any link is spam.  Every clean row with a link is taken, and
+    Sources whose weight in ``spam.SOURCE_WEIGHTS`` is 0 are left out.  The spam corpora have
+    almost no legitimate comment that links to a source, so without these the model learns
+    that any link is spam.  Every clean row with a link is taken, and
     a sample of other clean rows (news and talk comments) up to 3,000.
     """
-    out = [r for r in rows if "spam" in r.labels]
+    out = [r for r in rows if "spam" in r.labels and spam.SOURCE_WEIGHTS.get(r.source, 1.0) > 0]
     rng = random.Random(seed)
     from models.features import URL_RE
 
