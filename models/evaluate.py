@@ -407,7 +407,7 @@ def _toxicity_table(results: dict[str, Any]) -> list[str]:
         )
         lines.append(
             f"| {src} | {m['n']} | {m['pos']} | {_f(m['roc_auc'])} "
-            f"| {_f(m.get('baseline_roc_auc'))} | {_f(d, 3) if d is not None else '-'} "
+            f"| {_f(m.get('baseline_roc_auc'))} | {_f(d, 4) if d is not None else '-'} "
             f"| {_f(m.get('apc_roc_auc'))} "
             f"| {_f(m['pr_auc'])} | {_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} "
             f"| {'yes' if ok else 'NO'} |"
@@ -721,6 +721,17 @@ def render_model_card(results: dict[str, Any], manifest: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def render(artifacts_dir: Path, report_path: Path | None = None) -> None:
+    """Rewrite EVALUATION.md and MODEL_CARD.md from ``evaluation.json`` without re-running."""
+    artifacts_dir = Path(artifacts_dir)
+    results = json.loads((artifacts_dir / "evaluation.json").read_text())
+    manifest = read_manifest(artifacts_dir)
+    report_path = Path(report_path) if report_path else artifacts_dir / "EVALUATION.md"
+    report_path.write_text(render_report(results, manifest), encoding="utf-8")
+    card = render_model_card(results, manifest)
+    (artifacts_dir / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m models.evaluate --data DIR --artifacts DIR [--report FILE]``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -729,7 +740,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--report", type=Path, default=None)
     ap.add_argument("--groups", nargs="*", default=None, help="only these source groups")
     ap.add_argument("--no-bench", action="store_true")
+    ap.add_argument(
+        "--render-only", action="store_true", help="rewrite the markdown from evaluation.json"
+    )
     a = ap.parse_args(argv)
+    if a.render_only:
+        render(a.artifacts, a.report)
+        return 0
     evaluate(a.data, a.artifacts, a.report, groups=a.groups, bench=not a.no_bench)
     print(f"report written to {a.report or a.artifacts / 'EVALUATION.md'}")
     return 0
