@@ -642,6 +642,25 @@ Classification data, so its figures on `davidson-hate-speech-offensive` and on t
 Wikipedia/Jigsaw sources are not held out for it (it scores 0.99 ROC AUC on Davidson, which it
 was trained on). Beating it there is not a fair test; on the other sources it is.
 
+## Why targets are missed (measured, not guessed)
+
+* **Toxicity margin over the plain baseline.** Our model is the same family as the baseline
+  (a linear model on n-grams, trained on the same rows). Normalization, character n-grams,
+  source weighting and the removal of tweet artefacts buy +0.01 to +0.05 ROC AUC on most
+  held-out sources, not +0.03 on all. On Davidson it is 0.018 *below* the baseline. A side
+  experiment isolates the learner: the baseline's own TF-IDF features trained with our SGD
+  learner scored 0.853 on Davidson against 0.875 with liblinear's exact solver. SGD was chosen
+  because it trains about ten times faster, which is what makes the 8-fold leave-one-source-out
+  evaluation affordable on two shared cores; with liblinear one training took 18 minutes here.
+  Combining the heads (noisy-OR of toxicity, insult, identity_attack and profanity) gained
+  +0.008 on Davidson and +0.016 on Stormfront in another side experiment; it is not shipped yet
+  because it needs its own calibration.
+* **Spam on held-out videos.** ROC AUC 0.96-0.985. Variants measured with leave-one-video-out
+  (weights, regularisation, exact logistic regression, without character n-grams or without the
+  signals) all stayed between 0.960 and 0.983 on average; the best ones drop the SMS data, which
+  costs the generic money/phone spam (see above). The hard videos (Psy, LMFAO) have short
+  "subscribe to my channel" spam that reads like fan comments.
+
 ## Known limitations
 
 * Linear bag-of-n-grams models: no real understanding of negation, quotation or irony.
@@ -656,6 +675,60 @@ was trained on). Beating it there is not a fair test; on the other sources it is
   probabilities drift (the held-out calibration figures below show by how much).
 * English only.
 """
+
+
+def _targets(results: dict[str, Any]) -> list[str]:
+    """One line per target of issue 3: the figure reached next to the target."""
+    tox = results["toxicity"]["per_source"]
+    met, total, worst = 0, 0, None
+    above_apc = 0
+    for m in (labs["toxicity"] for labs in tox.values() if "toxicity" in labs):
+        if m["roc_auc"] is None or m.get("baseline_roc_auc") is None:
+            continue
+        total += 1
+        d = m["roc_auc"] - m["baseline_roc_auc"]
+        met += d >= 0.03
+        above_apc += m["roc_auc"] > (m.get("apc_roc_auc") or 0)
+        worst = d if worst is None else min(worst, d)
+    spam = results["spam"]["per_video"].values()
+    drops = [
+        m["ours"] - m["ours_perturbed"]
+        for part in ("toxicity", "spam")
+        for m in results[part]["obfuscation"].values()
+        if m.get("ours") is not None and m.get("ours_perturbed") is not None
+    ]
+    lines = [
+        f"- Toxicity ROC AUC ≥ baseline + 0.03 on every source: **{met} of {total}** sources "
+        f"(smallest margin {worst:+.4f}); above alt-profanity-check on {above_apc} of {total} "
+        "(it was trained on Davidson and Jigsaw, see below). "
+        + ("Met." if met == total else "**Not met.**"),
+        f"- Spam on a held-out YouTube video, ROC AUC ≥ 0.99 and F1 ≥ 0.95: ROC AUC "
+        f"{min(m['roc_auc'] for m in spam):.3f}-{max(m['roc_auc'] for m in spam):.3f}, F1 "
+        f"{min(m['f1'] for m in spam):.3f}-{max(m['f1'] for m in spam):.3f}. "
+        + (
+            "Met."
+            if all((m["roc_auc"] or 0) >= 0.99 and m["f1"] >= 0.95 for m in spam)
+            else "**Not met.**"
+        ),
+        f"- Obfuscation, AUC drop on perturbed copies ≤ 0.01: largest drop {max(drops):.4f}. "
+        + ("Met." if max(drops) <= 0.01 else "**Not met.**"),
+    ]
+    c = results.get("cost")
+    if c and "error" not in c:
+        ok = (
+            c["single_ms"] <= 1
+            and c["batch_per_s"] >= 5000
+            and c["artifacts_mb"] <= 30
+            and c["load_s"] <= 2
+            and c["rss_mb"] <= 400
+        )
+        lines.append(
+            f"- Cost: {c['single_ms']:.2f} ms a comment, {c['batch_per_s']:.0f} comments/s in "
+            f"batches of 1,000, {c['artifacts_mb']:.1f} MB, load {c['load_s']:.2f} s (+ "
+            f"{c['import_s']:.2f} s of imports), {c['rss_mb']:.0f} MB RSS. "
+            + ("Met." if ok else "**Not all met.**")
+        )
+    return lines
 
 
 def render_model_card(results: dict[str, Any], manifest: dict[str, Any]) -> str:
@@ -686,6 +759,10 @@ def render_model_card(results: dict[str, Any], manifest: dict[str, Any]) -> str:
         f"## Shipped thresholds\n\n{th}",
         "",
         f"## Figures (from `moderation evaluate`, {results['evaluated_at']})",
+        "",
+        "### The targets",
+        "",
+        *_targets(results),
         "",
         "### Toxicity, leave one source out",
         "",
