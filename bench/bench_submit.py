@@ -1,7 +1,7 @@
 """Accepted submissions per second: the real API next to a validation-only endpoint.
 
 Both run under gunicorn with ``moderation serve``'s command line (``--workers 3 --threads N``,
-gthread, access log on): the real API (``python -m moderation serve``: key check, INSERT, COMMIT,
+gthread; ``moderation.cli.gunicorn_command``): the real API (``python -m moderation serve``: key check, INSERT, COMMIT,
 RQ enqueue, 202) and ``bench/baseline_app.py`` (the same marshmallow schema, nothing else). ``wrk``
 drives both with the same POST bodies and connections, in alternating rounds, so machine noise hits
 both alike; the figure is the ratio of the medians. Only 202s count as accepted; every other
