@@ -124,3 +124,13 @@ def test_fast_path_equals_pipeline(scorer) -> None:
         assert abs(slow - fast).max() < 1e-9
         z = np.asarray(slow @ m.W) + m.b
         assert np.allclose(z, m.decision(recs))
+
+
+def test_explanation_of_repeated_and_obfuscated_repeats(scorer) -> None:
+    text = "The mayor is an idiot. " * 6 + "A real 1d10t."
+    spans = scorer.explain({"text": text}, ["insult"], top=10)["insult"]
+    idiots = [s for s in spans if s.text.lower() in ("idiot", "1d10t")]
+    assert len(idiots) == 7, spans
+    assert spans[0].text.lower() in ("idiot", "1d10t")
+    for s in spans:
+        assert text[s.start : s.end] == s.text
