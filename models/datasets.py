@@ -438,6 +438,16 @@ MAPPINGS["handwritten-threats"] = (
     "-> threat=0, toxicity=0"
 )
 
+SOURCES["weak-negatives"] = {
+    "licence": "as their sources: Kaggle insults (competition terms), Wikipedia sets (CC0 labels, "
+    "CC BY-SA 3.0 text), Stormfront (CC BY-SA 3.0 ES)",
+    "medium": "news, talk-page and forum comments",
+}
+MAPPINGS["weak-negatives"] = (
+    "toxicity=0 rows of kaggle-insults, the Wikipedia sets and Stormfront -> spam=0 (assumed, "
+    "weight 0.5): all with a link plus 3,000 without"
+)
+
 
 def load_handwritten(path: Path = HANDWRITTEN_TRAINING) -> Iterator[Example]:
     """The project's hand-written threat examples (training only, never evaluated on).

@@ -579,13 +579,14 @@ CARD_INTRO = """# Model card: spam and toxicity models
 Two linear models over hashed n-grams, trained with scikit-learn and shipped as skops files
 (loaded with an explicit list of trusted types; checksums in `manifest.json`).
 
-* **spam** (`spam.skops`): one logistic regression over word 1-2-grams and character 2-5-grams
-  of the normalized comment plus *signal tokens*: links and their domains (reference sites,
-  shorteners, referral links), contact handles (phone, e-mail, Telegram/WhatsApp...), money
-  amounts, promotion words, shouting, repetition, and the `name`/`email`/`url` form fields.
+* **spam** (`spam.skops`): one logistic-loss linear model (fitted by SGD) over word 1-2-grams
+  and character 2-5-grams of the normalized comment plus *signal tokens*: links and their
+  domains (reference sites, shorteners, referral links), contact handles (phone, e-mail,
+  Telegram/WhatsApp...), money amounts, promotion words, shouting, repetition, and the
+  `name`/`email`/`url` form fields.
 * **toxicity** (`toxicity.skops`): one shared featurizer (word 1-2-grams, character 2-5-grams of
   the normalized text with tweet artefacts such as `RT @x:`, `@USER`, links removed) and one
-  logistic-regression head per label: `toxicity`, `severe_toxicity`, `insult`,
+  logistic-loss linear head (fitted by SGD) per label: `toxicity`, `severe_toxicity`, `insult`,
   `identity_attack`, `threat`, `profanity`.
 
 Every comment is normalized once by `models/text.py` (Unicode NFKC, invisible characters,
