@@ -8,12 +8,14 @@ is a compare-and-set on ``pending``, so a second run changes nothing and announc
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import joinedload
 
 from models.text import normalize, normalize_with_offsets, to_original_span
 from moderation import db
@@ -22,7 +24,7 @@ from moderation.decisions import record_verdict
 from moderation.exceptions import InjectedFault
 from moderation.policy import Verdict, decide, unscored, word_spans
 from moderation.queue import verdict_channel
-from moderation.storage import Comment, CommentStatus, Score, Site, utcnow
+from moderation.storage import Comment, CommentStatus, Score, utcnow
 from workers import delivery, model_watch
 
 if TYPE_CHECKING:
@@ -61,8 +63,17 @@ def score_fields(fields: dict[str, Any]) -> dict[str, float]:
     return scorer().score([fields])[0]
 
 
-def count_attempt(comment_id: str) -> tuple[int, str] | None:
-    """Record that scoring starts; the attempt number and status, None if the comment is gone.
+@dataclass(frozen=True)
+class Attempt:
+    """A scoring attempt as it starts: its number, the comment's status and what the models read."""
+
+    number: int
+    status: str
+    fields: dict[str, Any]
+
+
+def start_attempt(comment_id: str) -> Attempt | None:
+    """Count the attempt and read the comment in one transaction; None if the comment is gone.
 
     Committed before scoring, so an attempt that kills the process still counts and a poison
     comment cannot crash workers forever.
@@ -73,23 +84,31 @@ def count_attempt(comment_id: str) -> tuple[int, str] | None:
             return None
         if comment.status == CommentStatus.PENDING.value:
             comment.score_attempts += 1
-        return comment.score_attempts, comment.status
+        fields = {
+            "text": comment.text,
+            "name": comment.name,
+            "email": comment.email,
+            "url": comment.url,
+        }
+        return Attempt(comment.score_attempts, comment.status, fields)
 
 
-def save_scores(comment_id: str, scores: dict[str, float], explanations: dict[str, Any]) -> Verdict:
+def save_scores(comment_id: str, scores: dict[str, float]) -> Verdict:
     """Store the scores and apply the site's policy, in one transaction."""
     model = scorer()
     with db.transaction() as session:
-        comment = session.get(Comment, comment_id)
-        assert comment is not None
-        site = session.get(Site, comment.site_id)
+        comment = session.scalars(
+            select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
+        ).one()
+        policy = comment.site.policy
+        # The author's record costs a query; only a policy that trusts authors needs it.
+        author = (
+            author_record(session, comment.site_id, comment.author_hash)
+            if policy.get("trusted_after")
+            else None
+        )
         verdict = decide(
-            scores,
-            site.policy if site else None,
-            model.thresholds,
-            text=comment.text,
-            normalize=normalize,
-            author=author_record(session, comment.site_id, comment.author_hash),
+            scores, policy, model.thresholds, text=comment.text, normalize=normalize, author=author
         )
         versions = {label: model.versions[model.label_models[label]] for label in scores}
         existing = {
@@ -98,23 +117,36 @@ def save_scores(comment_id: str, scores: dict[str, float], explanations: dict[st
                 select(Score.label, Score.model_version).where(Score.comment_id == comment_id)
             )
         }
-        for label, value in scores.items():
-            if (label, versions[label]) not in existing:
-                session.add(
-                    Score(
-                        comment_id=comment_id,
-                        label=label,
-                        value=value,
-                        model_version=versions[label],
-                    )
-                )
+        rows = [
+            {
+                "comment_id": comment_id,
+                "label": label,
+                "value": value,
+                "model_version": versions[label],
+                "created_at": utcnow(),
+            }
+            for label, value in scores.items()
+            if (label, versions[label]) not in existing
+        ]
+        if rows:
+            session.execute(insert(Score), rows)
         if comment.status == CommentStatus.PENDING.value:
             comment.scores = scores
             comment.model_versions = dict(model.versions)
-            comment.explanations = {**explanations, **word_explanations(comment.text, verdict)}
+            comment.explanations = word_explanations(comment.text, verdict)
             comment.scored_at = utcnow()
             record_verdict(session, comment_id, verdict)
         return verdict
+
+
+def save_explanations(comment_id: str, explanations: dict[str, Any]) -> None:
+    """Add the models' explanations to those of the policy's words (kept in the same field)."""
+    if not explanations:
+        return
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        if comment is not None:
+            comment.explanations = {**explanations, **(comment.explanations or {})}
 
 
 def word_explanations(text: str, verdict: Verdict) -> dict[str, Any]:
@@ -161,19 +193,6 @@ def announce(comment_id: str, status: str) -> None:
         logger.warning("could not announce verdict of %s: %s", comment_id, error)
 
 
-def load_fields(comment_id: str) -> dict[str, Any]:
-    """The fields the models read, from the database (the queue carries only the id)."""
-    with db.transaction() as session:
-        comment = session.get(Comment, comment_id)
-        assert comment is not None
-        return {
-            "text": comment.text,
-            "name": comment.name,
-            "email": comment.email,
-            "url": comment.url,
-        }
-
-
 def fail_closed(comment_id: str, error: Exception) -> None:
     with db.transaction() as session:
         comment = session.get(Comment, comment_id)
@@ -183,33 +202,40 @@ def fail_closed(comment_id: str, error: Exception) -> None:
 
 
 def score_comment(comment_id: str) -> str:
-    """Score one comment, apply its site's policy and store the verdict; return the status."""
-    started = count_attempt(comment_id)
-    if started is None:
+    """Score one comment, apply its site's policy and store the verdict; return the status.
+
+    The verdict is committed and announced before the explanation is computed: explaining costs
+    more than scoring (one re-scoring per word) and nobody should wait for it to publish a
+    comment. A worker that dies in between leaves a decided comment without explanation.
+    """
+    attempt = start_attempt(comment_id)
+    if attempt is None:
         logger.warning("comment %s no longer exists; nothing to score", comment_id)
         return "missing"
-    attempt, status = started
-    if status != CommentStatus.PENDING.value:
-        return status
-    if attempt > Runtime.max_attempts:
-        fail_closed(comment_id, RuntimeError(f"gave up after {attempt - 1} attempts"))
+    if attempt.status != CommentStatus.PENDING.value:
+        return attempt.status
+    if attempt.number > Runtime.max_attempts:
+        fail_closed(comment_id, RuntimeError(f"gave up after {attempt.number - 1} attempts"))
         announce(comment_id, CommentStatus.HELD.value)
         return CommentStatus.HELD.value
     # A promoted model version is picked up here, between jobs, never in the middle of one.
     Runtime.scorer = model_watch.watch.current(Runtime.scorer)
     try:
-        fields = load_fields(comment_id)
-        scores = score_fields(fields)
-        explanations = explain(fields, scores)
-        verdict = save_scores(comment_id, scores, explanations)
+        scores = score_fields(attempt.fields)
+        verdict = save_scores(comment_id, scores)
     except Exception as error:
-        logger.exception("scoring comment %s failed (attempt %d)", comment_id, attempt)
-        if attempt >= Runtime.max_attempts:
+        logger.exception("scoring comment %s failed (attempt %d)", comment_id, attempt.number)
+        if attempt.number >= Runtime.max_attempts:
             fail_closed(comment_id, error)
             announce(comment_id, CommentStatus.HELD.value)
             return CommentStatus.HELD.value
         raise
     announce(comment_id, verdict.status)
+    try:
+        save_explanations(comment_id, explain(attempt.fields, scores))
+    except Exception:
+        # The verdict stands; an explanation is a convenience, not a reason to score again.
+        logger.exception("explaining comment %s failed", comment_id)
     return verdict.status
 
 
