@@ -489,11 +489,18 @@ def dedupe_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w@#]+", " ", s).split())
 
 
+def _family(label: str) -> str:
+    return "spam" if label == "spam" else "toxicity"
+
+
 def dedupe(rows: Iterable[Example]) -> list[Example]:
     """Merge rows with the same key within a group; a label that conflicts becomes unknown.
 
     Runs before any split so that a text never sits on both sides of one.  Across groups,
     duplicates are kept once in the first group seen (the Wikipedia folders share a group).
+    Moderator feedback is the exception: a site's own label is its policy, so a feedback row
+    replaces a public duplicate (keeping the public labels it does not set), and among
+    feedback rows with the same text the last one (the latest decision) wins.
     """
     out: dict[str, Example] = {}
     conflicts: dict[str, set[str]] = {}
@@ -506,6 +513,19 @@ def dedupe(rows: Iterable[Example]) -> list[Example]:
             conflicts[k] = set()
             continue
         kept = out[k]
+        if ex.source == "feedback":
+            # Public labels survive only for the model the moderator did not label: a
+            # moderator's toxicity=1 must not inherit the public row's insult=0.
+            family = {_family(lab) for lab in ex.labels}
+            merged = {
+                lab: y
+                for lab, y in kept.labels.items()
+                if lab not in conflicts[k] and _family(lab) not in family
+            }
+            ex.labels = {**merged, **ex.labels}
+            out[k] = ex
+            conflicts[k] = set()
+            continue
         if kept.group != ex.group:
             continue
         for lab, y in ex.labels.items():

@@ -259,7 +259,8 @@ def case_sets(artifacts_dir: Path) -> dict[str, Any]:
         if not path.exists():
             continue
         cases = _read_jsonl(path)
-        scores = scorer.score([{"text": c["text"]} for c in cases])
+        fields = ("text", "name", "email", "url")
+        scores = scorer.score([{k: c.get(k) for k in fields} for c in cases])
         apc = _apc([c["text"] for c in cases])
         per: dict[str, dict[str, Any]] = defaultdict(lambda: {"n": 0, "ok": 0, "apc_ok": 0})
         failures = []

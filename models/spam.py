@@ -41,8 +41,12 @@ WEAK_NEGATIVE_SOURCES = (
 )
 
 
-def build_features() -> Pipeline:
-    """Unfitted featurizer: records -> word/char tf-idf of the text plus signal tokens."""
+def build_features(n_features: int = 2**17) -> Pipeline:
+    """Unfitted featurizer: records -> word/char tf-idf of the text plus signal tokens.
+
+    ``n_features`` is the hashed size of each of the word and character parts (smaller for
+    the quick models trained on a sample in tests).
+    """
     word = Pipeline(
         [
             ("text", FunctionTransformer(norm_texts)),
@@ -52,7 +56,7 @@ def build_features() -> Pipeline:
                     analyzer="word",
                     ngram_range=(1, 2),
                     token_pattern=r"(?u)\b\w+\b",
-                    n_features=2**17,
+                    n_features=n_features,
                     alternate_sign=False,
                     norm=None,
                 ),
@@ -63,7 +67,7 @@ def build_features() -> Pipeline:
     char = Pipeline(
         [
             ("text", FunctionTransformer(norm_texts)),
-            ("hash", CharNgramHasher(ngram_range=(2, 5), n_features=2**17)),
+            ("hash", CharNgramHasher(ngram_range=(2, 5), n_features=n_features)),
             ("tfidf", TfidfTransformer(sublinear_tf=True)),
         ]
     )

@@ -32,8 +32,11 @@ ALPHA = {
 }
 
 
-def build_features() -> Pipeline:
-    """Unfitted featurizer: records -> sparse tf-idf of hashed word and character n-grams."""
+def build_features(n_features: int | None = None) -> Pipeline:
+    """Unfitted featurizer: records -> sparse tf-idf of hashed word and character n-grams.
+
+    ``n_features`` overrides the hashed size of both parts (for quick models on a sample).
+    """
     word = Pipeline(
         [
             (
@@ -42,7 +45,7 @@ def build_features() -> Pipeline:
                     analyzer="word",
                     ngram_range=(1, 2),
                     token_pattern=r"(?u)\b\w+\b",
-                    n_features=WORD_FEATURES,
+                    n_features=n_features or WORD_FEATURES,
                     alternate_sign=False,
                     norm=None,
                 ),
@@ -52,7 +55,7 @@ def build_features() -> Pipeline:
     )
     char = Pipeline(
         [
-            ("hash", CharNgramHasher(ngram_range=(2, 5), n_features=CHAR_FEATURES)),
+            ("hash", CharNgramHasher(ngram_range=(2, 5), n_features=n_features or CHAR_FEATURES)),
             ("tfidf", TfidfTransformer(sublinear_tf=True)),
         ]
     )

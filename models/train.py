@@ -45,6 +45,12 @@ log = logging.getLogger(__name__)
 # 20k-row tweet corpora do not drown the news and talk-page comments.
 TOX_TARGET_ROWS = 8000.0
 TOX_WEIGHT_CLIP = (0.25, 3.0)
+# Moderator feedback weighs at least this much in both models: a site's own labels are the
+# most relevant data there is for that site.
+FEEDBACK_MIN_WEIGHT = 2.0
+# Hashed size of each n-gram part when training on a sample (tests): a small space makes the
+# fits cheap and is plenty for a few thousand rows.
+SAMPLE_FEATURES = 2**14
 
 
 # Evaluation retrains on overlapping subsets many times: normalize each text once.
@@ -69,7 +75,7 @@ def tox_weights(rows: Sequence[Example]) -> np.ndarray:
     n = Counter(r.source for r in rows)
     lo, hi = TOX_WEIGHT_CLIP
     w = {s: float(np.clip(TOX_TARGET_ROWS / c, lo, hi)) for s, c in n.items()}
-    w["feedback"] = max(w.get("feedback", 1.0), 2.0)
+    w["feedback"] = max(w.get("feedback", 1.0), FEEDBACK_MIN_WEIGHT)
     w["handwritten-threats"] = 1.0
     return np.array([w[r.source] for r in rows])
 
@@ -148,12 +154,18 @@ def best_threshold(y: np.ndarray, p: np.ndarray, lo: float = 0.3, hi: float = 0.
 
 
 def sample_rows(rows: list[Example], n: int, seed: int) -> list[Example]:
-    """A small subset for tests: up to ``n`` rows of each source, random but reproducible."""
+    """A small subset for tests: up to ``n`` rows of each source, random but reproducible.
+
+    Moderator feedback is never capped: every feedback row is kept.
+    """
     rng = random.Random(seed)
     by_src: dict[str, list[Example]] = defaultdict(list)
-    for r in rows:
-        by_src[r.source].append(r)
     out: list[Example] = []
+    for r in rows:
+        if r.source == "feedback":
+            out.append(r)
+        else:
+            by_src[r.source].append(r)
     for src in sorted(by_src):
         group = by_src[src]
         rng.shuffle(group)
@@ -197,17 +209,23 @@ def spam_training_rows(rows: Sequence[Example], seed: int) -> list[Example]:
 
 
 def spam_weights(rows: Sequence[Example]) -> np.ndarray:
-    """Per-row weight of the spam training rows by source (see ``spam.SOURCE_WEIGHTS``)."""
-    return np.array([spam.SOURCE_WEIGHTS.get(r.source, 1.0) for r in rows])
+    """Per-row weight of the spam training rows by source (see ``spam.SOURCE_WEIGHTS``);
+    feedback at least :data:`FEEDBACK_MIN_WEIGHT`, as in :func:`tox_weights`."""
+    w = dict(spam.SOURCE_WEIGHTS)
+    w["feedback"] = max(w.get("feedback", 1.0), FEEDBACK_MIN_WEIGHT)
+    return np.array([w.get(r.source, 1.0) for r in rows])
 
 
 def train_spam(
-    rows: Sequence[Example], seed: int = 0, calibrate: bool = True
+    rows: Sequence[Example],
+    seed: int = 0,
+    calibrate: bool = True,
+    n_features: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
     """Fit the spam artifact; returns (artifact, per-label info, training rows)."""
     srows = spam_training_rows(rows, seed)
     recs = [to_record(r) for r in srows]
-    feats = spam.build_features()
+    feats = spam.build_features(n_features) if n_features else spam.build_features()
     X = feats.fit_transform(recs).tocsr()
     heads, cals, info = fit_heads(
         X, srows, spam.LABELS, spam_weights(srows), spam.ALPHA, seed, calibrate
@@ -218,12 +236,15 @@ def train_spam(
 
 
 def train_toxicity(
-    rows: Sequence[Example], seed: int = 0, calibrate: bool = True
+    rows: Sequence[Example],
+    seed: int = 0,
+    calibrate: bool = True,
+    n_features: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
     """Fit the toxicity artifact; returns (artifact, per-label info, training rows)."""
     trows = [r for r in rows if any(k in r.labels for k in toxicity.LABELS)]
     recs = [to_record(r) for r in trows]
-    feats = toxicity.build_features()
+    feats = toxicity.build_features(n_features)
     X = feats.fit_transform(recs).tocsr()
     log.info("  features: %s, %d non-zeros", X.shape, X.nnz)
     heads, cals, info = fit_heads(
@@ -260,14 +281,19 @@ def train(
 ) -> dict[str, Any]:
     """Train both models from ``data_dir`` into ``out_dir``; returns the manifest written.
 
-    ``sample`` keeps at most that many rows per source (for tests); ``feedback`` is a JSONL of
-    moderator labels added to the training data.
+    ``sample`` keeps at most that many rows per public source (for tests; feedback rows are
+    all kept) and hashes into a smaller feature space, so such a model is quick to train but
+    not one to ship. ``feedback`` is a JSONL of moderator labels added to the training data
+    (weighted at least :data:`FEEDBACK_MIN_WEIGHT`, winning over public duplicates); the
+    versions then read ``<name>-<x.y.z>+fb.<UTC time>``, e.g. ``spam-1.2.0+fb.20261127T213005``.
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     rows = load_all(data_dir, feedback=feedback)
     if sample:
         rows = sample_rows(rows, sample, seed)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = started.isoformat()
+    suffix = f"+fb.{started:%Y%m%dT%H%M%S}" if feedback is not None else ""
     manifest: dict[str, Any] = {
         "format": 1,
         "trained_at": now,
@@ -279,13 +305,13 @@ def train(
     }
     for mod, fn in ((spam, train_spam), (toxicity, train_toxicity)):
         log.info("training %s on %d rows", mod.NAME, len(rows))
-        art, info, used = fn(rows, seed)
+        art, info, used = fn(rows, seed, n_features=SAMPLE_FEATURES if sample else None)
         fname = f"{mod.NAME}.skops"
         digest = save_model(art, out_dir / fname)
         thresholds = {k: v["threshold"] for k, v in info.items()}
         manifest["thresholds"].update(thresholds)
         manifest["models"][mod.NAME] = {
-            "version": mod.VERSION,
+            "version": mod.VERSION + suffix,
             "file": fname,
             "sha256": digest,
             "bytes": (out_dir / fname).stat().st_size,

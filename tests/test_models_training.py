@@ -48,7 +48,9 @@ def test_train_small_sample_writes_loadable_artifacts(small: tuple[Path, dict]) 
     assert set(manifest["models"]) == {"spam", "toxicity"}
     for name, entry in manifest["models"].items():
         assert (out / entry["file"]).exists()
-        assert entry["version"].startswith(name)
+        assert entry["version"].startswith(f"{name}-")
+        # Trained with feedback: the version says so and when.
+        assert "+fb." in entry["version"]
         assert entry["data"] and all(d["licence"] for d in entry["data"])
     assert set(manifest["thresholds"]) == set(LABELS)
     scorer = load_scorer(out)
@@ -109,6 +111,32 @@ def test_dedupe_merges_and_drops_conflicts() -> None:
     assert len(out) == 2
     first = out[0]
     assert first.source == "a" and first.labels == {"insult": 0}
+
+
+def test_dedupe_lets_feedback_win_over_public_duplicates() -> None:
+    rows = [
+        Ex("Visit my blog", "youtube-spam-collection", "youtube", {"spam": 1}),
+        Ex("You fool", "kaggle-insults", "kaggle", {"toxicity": 1, "insult": 1}),
+        Ex("visit my blog!", "feedback", "feedback", {"spam": 0}),
+        Ex("you FOOL", "feedback", "feedback", {"toxicity": 0}),
+        Ex("You fool.", "feedback", "feedback", {"toxicity": 1}),
+    ]
+    out = {r.text: r for r in dedupe(rows)}
+    assert out["visit my blog!"].source == "feedback"
+    assert out["visit my blog!"].labels == {"spam": 0}
+    # The latest moderator decision wins, and the public insult label is not inherited.
+    assert out["You fool."].labels == {"toxicity": 1}
+    assert len(out) == 2
+
+
+def test_sample_keeps_every_feedback_row() -> None:
+    from models.train import sample_rows
+
+    rows = [Ex(f"public {i}", "a", "a", {"spam": 0}) for i in range(10)]
+    rows += [Ex(f"moderated {i}", "feedback", "feedback", {"spam": 1}) for i in range(5)]
+    kept = sample_rows(rows, 2, seed=0)
+    assert sum(r.source == "a" for r in kept) == 2
+    assert sum(r.source == "feedback" for r in kept) == 5
 
 
 @needs_data
