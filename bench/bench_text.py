@@ -19,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from models.datasets import default_data_dir
 from models.perturb import perturb
 from models.text import normalize, normalize_with_offsets
 
-DEFAULT_DATA = Path("/work/shared/datasets/raw")
+DEFAULT_DATA = default_data_dir() / "raw"
 
 BUILT_IN = [
     "I paid $20 for 3 items and it arrived on the 2nd, great seller. Would buy again in 2026!",

@@ -506,12 +506,6 @@ def score(source: IO[str], models_dir: str | None) -> None:
         sys.exit(1)
 
 
-def default_data_dir() -> Path:
-    return Path(
-        os.environ.get("MODERATION_DATA_DIR", Path(__file__).parents[2] / "shared" / "datasets")
-    )
-
-
 @main.command("train")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None)
@@ -521,6 +515,7 @@ def train(
     data_dir: Path | None, out_dir: Path | None, sample: int | None, feedback: Path | None
 ) -> None:
     """Train the spam and toxicity models from the labelled datasets."""
+    from models.datasets import default_data_dir
     from models.registry import ARTIFACTS_DIR
     from models.train import train as train_models
 
@@ -536,6 +531,7 @@ def train(
 @click.option("--report", type=click.Path(path_type=Path), default=None)
 def evaluate(data_dir: Path | None, models_dir: Path | None, report: Path | None) -> None:
     """Metrics per label and per data source, next to the baselines; writes a report."""
+    from models.datasets import default_data_dir
     from models.evaluate import evaluate as evaluate_models
     from models.registry import ARTIFACTS_DIR
 
