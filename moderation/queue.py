@@ -14,6 +14,7 @@ from datetime import timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ def enqueue_score(connection: Redis, comment_id: str) -> bool:
             get_queue(connection).enqueue(
                 SCORE_JOB,
                 comment_id,
-                job_id=f"score-{comment_id}",
+                job_id=score_job_id(comment_id),
                 retry=Retry(max=len(SCORE_RETRY_INTERVALS), interval=SCORE_RETRY_INTERVALS),
                 result_ttl=0,
                 failure_ttl=7 * 24 * 3600,
@@ -59,21 +60,54 @@ def enqueue_score(connection: Redis, comment_id: str) -> bool:
     return True
 
 
+def score_job_id(comment_id: str) -> str:
+    return f"score-{comment_id}"
+
+
+def still_waiting(connection: Redis, comment_ids: list[str]) -> set[str]:
+    """The comments whose scoring job Redis still holds, queued or scheduled for a retry.
+
+    Those need no new job: one is coming. A job a dead worker took is ``started`` and one Redis
+    lost has no hash at all; both are enqueued again.
+    """
+    waiting = {JobStatus.QUEUED.value, JobStatus.SCHEDULED.value}
+    with connection.pipeline(transaction=False) as pipeline:
+        for comment_id in comment_ids:
+            pipeline.hget(Job.key_for(score_job_id(comment_id)), "status")
+        statuses = pipeline.execute()
+    return {
+        comment_id
+        for comment_id, status in zip(comment_ids, statuses, strict=True)
+        if status is not None and status.decode() in waiting
+    }
+
+
 def sweep(session: Session, connection: Redis, older_than_seconds: int, limit: int = 1000) -> int:
     """Re-enqueue comments still pending after ``older_than_seconds``; return how many.
 
-    Scoring is idempotent, so enqueuing a comment that is also still in the queue costs one
-    redundant job, never a second verdict.
+    Comments whose job is still waiting in Redis are left alone, so a long backlog is not pushed
+    again on every sweep. Scoring is idempotent, so a redundant job costs time, never a second
+    verdict.
     """
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    ids = session.scalars(
-        select(Comment.id)
-        .where(Comment.status == CommentStatus.PENDING.value, Comment.created_at < cutoff)
-        .order_by(Comment.created_at)
-        .limit(limit)
-    ).all()
-    enqueued = sum(enqueue_score(connection, comment_id) for comment_id in ids)
-    if ids:
+    ids = list(
+        session.scalars(
+            select(Comment.id)
+            .where(Comment.status == CommentStatus.PENDING.value, Comment.created_at < cutoff)
+            .order_by(Comment.created_at)
+            .limit(limit)
+        )
+    )
+    if not ids:
+        return 0
+    try:
+        waiting = still_waiting(connection, ids)
+    except RedisError as error:
+        logger.warning("sweeper cannot reach Redis: %s", error)
+        return 0
+    lost = [comment_id for comment_id in ids if comment_id not in waiting]
+    enqueued = sum(enqueue_score(connection, comment_id) for comment_id in lost)
+    if lost:
         logger.info("sweeper re-enqueued %d of %d pending comments", enqueued, len(ids))
     return enqueued
 
