@@ -36,7 +36,7 @@ from bench import common
 from moderation.queue import (
     SCORE_QUEUE,
     SCORE_RETRY_INTERVALS,
-    WEBHOOK_QUEUE,
+    WORKER_QUEUES,
     enqueue_score,
     get_queue,
 )
@@ -54,7 +54,7 @@ def noop(comment_id: str) -> None:
 def run_noop_worker(redis_url: str) -> None:
     """What ``workers.worker.run`` does, minus the models: SimpleWorker, JSON, burst."""
     connection = Redis.from_url(redis_url, health_check_interval=30)
-    queues = [get_queue(connection, SCORE_QUEUE), get_queue(connection, WEBHOOK_QUEUE)]
+    queues = [get_queue(connection, name) for name in WORKER_QUEUES]
     worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
     worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
 

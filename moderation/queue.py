@@ -25,7 +25,11 @@ logger = logging.getLogger(__name__)
 
 SCORE_QUEUE = "score"
 WEBHOOK_QUEUE = "webhooks"
+EXPLAIN_QUEUE = "explain"
+# What a worker listens to, first queue first: verdicts before webhooks before explanations.
+WORKER_QUEUES = (SCORE_QUEUE, WEBHOOK_QUEUE, EXPLAIN_QUEUE)
 SCORE_JOB = "workers.jobs.score_comment"
+EXPLAIN_JOB = "workers.jobs.explain_comment"
 # Back-off between retries of a failed scoring job, in seconds.
 SCORE_RETRY_INTERVALS = [1, 5, 15]
 
@@ -56,6 +60,18 @@ def enqueue_score(connection: Redis, comment_id: str) -> bool:
             pipeline.execute()
     except RedisError as error:
         logger.warning("could not enqueue comment %s, the sweeper will: %s", comment_id, error)
+        return False
+    return True
+
+
+def enqueue_explain(connection: Redis, comment_id: str) -> bool:
+    """Ask a worker to explain a decided comment, when the scoring queue is empty (best effort)."""
+    try:
+        get_queue(connection, EXPLAIN_QUEUE).enqueue(
+            EXPLAIN_JOB, comment_id, job_id=f"explain-{comment_id}", result_ttl=0, failure_ttl=3600
+        )
+    except RedisError as error:
+        logger.warning("could not enqueue the explanation of %s: %s", comment_id, error)
         return False
     return True
 

@@ -23,14 +23,14 @@ from moderation import create_app, db
 from moderation.auth import create_key
 from moderation.embedded import EmbeddedRedis
 from moderation.migrations import upgrade
-from moderation.queue import SCORE_QUEUE, WEBHOOK_QUEUE, get_queue
+from moderation.queue import WORKER_QUEUES, get_queue
 from moderation.storage import Base, Role, Site
 
 SECRET = "test-secret-" + "x" * 32
 
 
 def claim_redis_database(url: str) -> int:
-    """A numbered Redis database no other test run holds, so parallel runs never flush each other."""
+    """A Redis database number no other test run holds, so parallel runs never flush each other."""
     base = url.rsplit("/", 1)[0]
     for number in range(15, 0, -1):
         connection = Redis.from_url(f"{base}/{number}")
@@ -184,7 +184,7 @@ def work(app: Any, scorer: Any, redis_url: str) -> Any:
 
     def run() -> None:
         connection = Redis.from_url(redis_url)
-        queues = [get_queue(connection, SCORE_QUEUE), get_queue(connection, WEBHOOK_QUEUE)]
+        queues = [get_queue(connection, name) for name in WORKER_QUEUES]
         SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(burst=True)
 
     return run

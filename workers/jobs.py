@@ -23,7 +23,7 @@ from moderation.authors import author_record
 from moderation.decisions import record_verdict
 from moderation.exceptions import InjectedFault
 from moderation.policy import Verdict, decide, unscored, word_spans
-from moderation.queue import verdict_channel
+from moderation.queue import enqueue_explain, verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, utcnow
 from workers import delivery, model_watch
 
@@ -166,10 +166,15 @@ def word_explanations(text: str, verdict: Verdict) -> dict[str, Any]:
     return {kind: spans}
 
 
+def labels_to_explain(scores: dict[str, float]) -> list[str]:
+    """The labels at or above their model threshold: those a moderator wants explained."""
+    model = scorer()
+    return [label for label, p in scores.items() if p >= model.thresholds.get(label, 0.5)]
+
+
 def explain(comment: dict[str, Any], scores: dict[str, float]) -> dict[str, Any]:
     """Spans of the original text behind each label at or above its model threshold."""
-    model = scorer()
-    labels = [label for label, p in scores.items() if p >= model.thresholds.get(label, 0.5)]
+    labels = labels_to_explain(scores)
     if not labels:
         return {}
     return {
@@ -177,7 +182,7 @@ def explain(comment: dict[str, Any], scores: dict[str, float]) -> dict[str, Any]
             {"start": s.start, "end": s.end, "text": s.text, "weight": round(s.weight, 4)}
             for s in spans
         ]
-        for label, spans in model.explain(comment, labels).items()
+        for label, spans in scorer().explain(comment, labels).items()
     }
 
 
@@ -204,9 +209,9 @@ def fail_closed(comment_id: str, error: Exception) -> None:
 def score_comment(comment_id: str) -> str:
     """Score one comment, apply its site's policy and store the verdict; return the status.
 
-    The verdict is committed and announced before the explanation is computed: explaining costs
-    more than scoring (one re-scoring per word) and nobody should wait for it to publish a
-    comment. A worker that dies in between leaves a decided comment without explanation.
+    The explanation is left to ``explain_comment`` on the lowest-priority queue: explaining costs
+    more than scoring (one re-scoring per word), and in a burst every verdict should come before
+    any explanation.
     """
     attempt = start_attempt(comment_id)
     if attempt is None:
@@ -231,12 +236,32 @@ def score_comment(comment_id: str) -> str:
             return CommentStatus.HELD.value
         raise
     announce(comment_id, verdict.status)
-    try:
-        save_explanations(comment_id, explain(attempt.fields, scores))
-    except Exception:
-        # The verdict stands; an explanation is a convenience, not a reason to score again.
-        logger.exception("explaining comment %s failed", comment_id)
+    job = get_current_job()
+    if job is not None and labels_to_explain(scores):
+        enqueue_explain(job.connection, comment_id)
     return verdict.status
+
+
+def explain_comment(comment_id: str) -> str:
+    """Store the spans of the original text behind each label at or above its threshold.
+
+    Idempotent: a comment whose model explanations are stored is left alone.
+    """
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        if comment is None or not comment.scores:
+            return "nothing to explain"
+        if set(comment.explanations or {}) & set(comment.scores):
+            return "explained"
+        fields = {
+            "text": comment.text,
+            "name": comment.name,
+            "email": comment.email,
+            "url": comment.url,
+        }
+        scores = dict(comment.scores)
+    save_explanations(comment_id, explain(fields, scores))
+    return "explained"
 
 
 def secret_key() -> str:

@@ -21,7 +21,7 @@ from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from moderation import db
-from moderation.queue import SCORE_QUEUE, WEBHOOK_QUEUE, connect, get_queue, sweep
+from moderation.queue import WORKER_QUEUES, connect, get_queue, sweep
 from moderation.webhooks import sweep_deliveries
 from workers import jobs, model_watch
 
@@ -68,7 +68,7 @@ def run_scheduler(redis_url: str, stop: threading.Event) -> None:
     passes to another worker's thread. One worker at a time holds it.
     """
     scheduler = RQScheduler(
-        [SCORE_QUEUE, WEBHOOK_QUEUE],
+        list(WORKER_QUEUES),
         connection=connect(redis_url),
         logging_level="WARNING",
         serializer=JSONSerializer,
@@ -128,7 +128,7 @@ def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) ->
     prepare(config)
     # No socket timeout here: RQ blocks on BLPOP for minutes between jobs.
     connection = Redis.from_url(config["REDIS_URL"], health_check_interval=30)
-    queues = [get_queue(connection, SCORE_QUEUE), get_queue(connection, WEBHOOK_QUEUE)]
+    queues = [get_queue(connection, name) for name in WORKER_QUEUES]
     stop = threading.Event()
     if sweeper and not burst:
         threading.Thread(
