@@ -50,17 +50,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     inputs.init_app(app)
 
-    from moderation.api import comments, health, review, sites, stats, webhooks
+    from moderation.api import comments, feedback, health, review, sites, stats, webhooks
 
-    openapi.register_blueprint(comments.blp)
-    openapi.register_blueprint(review.blp)
-    openapi.register_blueprint(health.blp)
-    from moderation.api import feedback
-
-    openapi.register_blueprint(feedback.blp)
-    openapi.register_blueprint(sites.blp)
-    openapi.register_blueprint(webhooks.blp)
-    openapi.register_blueprint(stats.blp)
+    for resource in (comments, review, health, feedback, sites, webhooks, stats):
+        openapi.register_blueprint(resource.blp)
 
     from moderation import cli
 
