@@ -428,15 +428,27 @@ SPAM_SOURCES = ("youtube-spam-collection", "sms-spam-collection")
 TOX_SOURCES = tuple(s for s in LOADERS if s not in SPAM_SOURCES)
 
 
-HANDWRITTEN_TRAINING = Path(__file__).resolve().parent / "testsets" / "train_threats.jsonl"
-SOURCES["handwritten-threats"] = {
-    "licence": "project's own work",
-    "medium": "hand-written sentences (training only; see the model card)",
+TESTSETS = Path(__file__).resolve().parent / "testsets"
+# The project's hand-written training rows: source name -> (file, mapping).  Training only,
+# never evaluated on; the model card says why each exists.
+HANDWRITTEN = {
+    "handwritten-threats": (
+        TESTSETS / "train_threats.jsonl",
+        "threats against people and groups -> threat=1, toxicity=1; violent words used "
+        "innocently -> threat=0, toxicity=0",
+    ),
+    "handwritten-spam": (
+        TESTSETS / "train_spam.jsonl",
+        "crypto/forex investment spam with Telegram/WhatsApp/phone contacts -> spam=1; named "
+        "readers citing a source link, and short thankful comments -> spam=0",
+    ),
 }
-MAPPINGS["handwritten-threats"] = (
-    "threats against people and groups -> threat=1, toxicity=1; violent words used innocently "
-    "-> threat=0, toxicity=0"
-)
+for _source, (_, _mapping) in HANDWRITTEN.items():
+    SOURCES[_source] = {
+        "licence": "project's own work",
+        "medium": "template-made sentences (training only; see the model card)",
+    }
+    MAPPINGS[_source] = _mapping
 
 SOURCES["weak-negatives"] = {
     "licence": "as their sources: Kaggle insults (competition terms), Wikipedia sets (CC0 labels, "
@@ -449,17 +461,19 @@ MAPPINGS["weak-negatives"] = (
 )
 
 
-def load_handwritten(path: Path = HANDWRITTEN_TRAINING) -> Iterator[Example]:
-    """The project's hand-written threat examples (training only, never evaluated on).
+def load_handwritten(source: str = "handwritten-threats") -> Iterator[Example]:
+    """The project's hand-written rows of ``source`` (see :data:`HANDWRITTEN`).
 
-    Public data has few direct threats ("I will kill you"): Gab's calls for violence and
-    implicit-hate's "threatening" are mostly veiled or group-level.  These template sentences
-    (``models/testsets/train_threats.jsonl``) fill that gap; the model card says so.
+    Threats: public data has few direct threats ("I will kill you"); Gab's calls for violence
+    and implicit-hate's "threatening" are mostly veiled or group-level.  Spam: neither spam
+    corpus has the crypto/forex "investment" spam with a Telegram or WhatsApp contact that
+    comment sections get, nor a named reader citing a source.
     """
+    path = HANDWRITTEN[source][0]
     if not path.exists():
         return
     for ex in load_feedback(path):
-        ex.source = ex.group = "handwritten-threats"
+        ex.source = ex.group = source
         yield ex
 
 
@@ -549,14 +563,15 @@ def load_all(
 ) -> list[Example]:
     """Load, clean and deduplicate every (or the named) source under ``data_dir``.
 
-    ``handwritten`` adds the project's hand-written threat examples (training only).
+    ``handwritten`` adds the project's hand-written threat and spam examples (training only).
     """
     data_dir = Path(data_dir)
     rows: list[Example] = []
     for name in sources or LOADERS:
         rows.extend(LOADERS[name](data_dir))
     if handwritten:
-        rows.extend(load_handwritten())
+        for source in HANDWRITTEN:
+            rows.extend(load_handwritten(source))
     if feedback is not None:
         rows.extend(load_feedback(Path(feedback)))
     return dedupe(rows)

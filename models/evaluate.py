@@ -588,7 +588,11 @@ Two linear models over hashed n-grams, trained with scikit-learn and shipped as 
 * **toxicity** (`toxicity.skops`): one shared featurizer (word 1-2-grams, character 2-5-grams of
   the normalized text with tweet artefacts such as `RT @x:`, `@USER`, links removed) and one
   logistic-loss linear head (fitted by SGD) per label: `toxicity`, `severe_toxicity`, `insult`,
-  `identity_attack`, `threat`, `profanity`.
+  `identity_attack`, `threat`, `profanity`.  Since 1.2.0 the `toxicity` score is the noisy-OR
+  of all six heads (toxic if any head fires: 1 - prod(1 - p_k) of the raw head probabilities),
+  calibrated on its own; the other labels are their own head.  Held out, the combination ranks
+  better than the toxicity head alone, and a threat or an identity attack raises `toxicity`
+  too instead of passing as "merely impolite".
 
 Every comment is normalized once by `models/text.py` (Unicode NFKC, invisible characters,
 look-alike letters, leetspeak, spaced/dotted letters, stretched letters, obfuscated links).
@@ -619,6 +623,15 @@ spam = 0 at weight 0.5: every such row with a link, plus 3,000 without. These co
 labelled for spam and a few of their rows are spam (e.g. a referral link in a Wikipedia
 comment). Evaluation of spam stays on the YouTube videos, held out one at a time.
 
+**No "a name was given" signal (1.2.0).** Every YouTube row has an author name and no weak
+negative has one, so 1.1.0 learned "has a name" as a spam signal: a named reader citing a
+source (`{"text": "Great article! See https://www.bbc.co.uk/news/science for the original
+study.", "name": "Ada"}`) scored spam 0.75, without the name 0.04. The token is gone; only
+what a name looks like (a link or promotion in it, digits, length) still counts. This costs
+about 0.003 of the averaged leave-one-video-out ROC AUC (the name was partly a marker of the
+medium, which helped tell YouTube rows from the weak negatives), and is kept because the
+false alarm is real.
+
 SMS messages are weighted 0.3 (another medium). Without them the held-out YouTube ROC AUC
 rises (0.976 to 0.983 averaged over the four videos, weak negatives at 0.2), but the model
 then misses money, phone and "click here" spam that YouTube's "check out my channel" spam
@@ -631,9 +644,23 @@ people and groups (threat = 1, toxicity = 1) and 30 innocent uses of violent ver
 toxicity = 0), weight 1. They are in the training data of the shipped model and of every
 leave-one-source-out fold, and are never evaluated on; all public-data figures below are on
 public rows only. The functional set's threat cases were written separately, but share the
-subject matter, so read their accuracy as optimistic. The other hand-written sets
-(`functional.jsonl`, `false_alarms.jsonl`, `spam_cases.jsonl`) are for evaluation and tests
-only.
+subject matter, so read their accuracy as optimistic.
+
+**Hand-written training rows (spam, 1.2.0):** neither spam corpus has the crypto/forex
+"investment" spam with a Telegram/WhatsApp/phone contact that comment sections get (1.1.0
+scored "Invest in bitcoin with me ... Telegram @cryptoking" 0.13), nor named readers citing a
+source. `models/testsets/train_spam.jsonl` holds 120 template-made investment spams (spam = 1)
+and 110 clean comments, most with a name, citing a source link or thanking the author
+(spam = 0), weight 1, plus a `crypto` signal token. They are in every leave-one-video-out fold
+and never evaluated on; the `spam_crypto_contact` and `*_named` cases of `spam_cases.jsonl`
+were written separately (other wording, other domains) but share the subject matter, so read
+their accuracy as optimistic. The other hand-written sets (`functional.jsonl`,
+`false_alarms.jsonl`, `spam_cases.jsonl`) are for evaluation and tests only.
+
+**Moderator feedback** (`train(..., feedback=FILE)`): feedback rows weigh at least 2.0 in both
+models, win over a public duplicate of their text (the latest moderator decision wins among
+feedback duplicates), are never capped by `sample=`, and the versions then read
+`<name>-<x.y.z>+fb.<UTC time>`.
 
 ## About the references
 
@@ -644,24 +671,59 @@ Classification data, so its figures on `davidson-hate-speech-offensive` and on t
 Wikipedia/Jigsaw sources are not held out for it (it scores 0.99 ROC AUC on Davidson, which it
 was trained on). Beating it there is not a fair test; on the other sources it is.
 
+## 1.2.0 against 1.1.0 (same evaluation, `python -m models.evaluate`)
+
+| figure | 1.1.0 | 1.2.0 |
+|---|---|---|
+| toxicity sources with ROC AUC ≥ baseline + 0.03 | 2 of 10 | 4 of 10 |
+| smallest margin over the baseline (Davidson) | -0.0178 | -0.0086 |
+| toxicity ROC AUC, Davidson/Stormfront/implicit-hate | .857 .803 .685 | .867 .821 .700 |
+| same, Wikipedia identity/Kaggle/Jigsaw pools | .877 .848 .922 | .863 .845 .919 |
+| spam ROC AUC, Eminem/Katy/LMFAO/Psy | .985 .980 .968 .961 | .985 .979 .968 .949 |
+| spam F1 at the threshold, same videos | .922 .943 .869 .877 | .939 .892 .868 .864 |
+| spam calibration ECE (held-out videos) | 0.033 | 0.046 |
+| "Great article! See https://www.bbc.co.uk/...", name Ada | spam 0.75 (held) | 0.04 |
+| "Invest in bitcoin ... Telegram @cryptoking" | spam 0.13 (missed) | 1.00 |
+| threat recall, Gab/implicit-hate/Jigsaw pools | .092 .024 .060 | .099 .027 .070 |
+| functional negation / counter-speech accuracy | 0.533 / 0.417 | 0.467 / 0.583 |
+| largest obfuscation drop | 0.0088 | 0.0073 |
+
+The spam model is slightly worse on the held-out videos and better on comment-section traffic
+(the named-citation false alarm, crypto spam); why, below.
+
 ## Why targets are missed (measured, not guessed)
 
 * **Toxicity margin over the plain baseline.** Our model is the same family as the baseline
   (a linear model on n-grams, trained on the same rows). Normalization, character n-grams,
-  source weighting and the removal of tweet artefacts buy +0.01 to +0.05 ROC AUC on most
-  held-out sources, not +0.03 on all. On Davidson it is 0.018 *below* the baseline. A side
-  experiment isolates the learner: the baseline's own TF-IDF features trained with our SGD
-  learner scored 0.853 on Davidson against 0.875 with liblinear's exact solver. SGD was chosen
-  because it trains about ten times faster, which is what makes the 8-fold leave-one-source-out
-  evaluation affordable on two shared cores; with liblinear one training took 18 minutes here.
-  Combining the heads (noisy-OR of toxicity, insult, identity_attack and profanity) gained
-  +0.008 on Davidson and +0.016 on Stormfront in another side experiment; it is not shipped yet
-  because it needs its own calibration.
-* **Spam on held-out videos.** ROC AUC 0.96-0.985. Variants measured with leave-one-video-out
-  (weights, regularisation, exact logistic regression, without character n-grams or without the
-  signals) all stayed between 0.960 and 0.983 on average; the best ones drop the SMS data, which
-  costs the generic money/phone spam (see above). The hard videos (Psy, LMFAO) have short
-  "subscribe to my channel" spam that reads like fan comments.
+  source weighting, the removal of tweet artefacts and (1.2.0) the noisy-OR of the heads buy
+  +0.01 to +0.05 ROC AUC on most held-out sources, not +0.03 on all; on Davidson it is still
+  below the baseline. The learner is not the cause on our features: on the Davidson fold the
+  toxicity head fitted by liblinear's exact logistic regression (C=1) scored 0.8576 against
+  0.8574 by SGD (13 s against 2.8 s a fit; C=4 took 50 s a fit), and averaged SGD scored 0.838.
+  (The 1.1.0 card's side experiment, 0.853 against 0.875, was on the baseline's own TF-IDF
+  features, not ours.) The noisy-OR of the heads is what moved Davidson (0.857 to 0.867) and
+  Stormfront (0.803 to 0.821); a plain mean of the heads' logits was better on Davidson (0.871)
+  but no help on Stormfront (0.806), and toxicity + identity_attack alone helped Stormfront
+  (0.83) but cost Davidson (0.80), so neither was shipped. Davidson's "offensive" class is
+  mostly casual profanity in tweets, which the other sources label unevenly; the baseline,
+  unweighted, leans on the large tweet corpora, which our per-source weighting deliberately
+  does not.
+* **Spam on held-out videos.** Variants measured with leave-one-video-out (weights,
+  regularisation, exact logistic regression, without character n-grams or without the
+  signals) all stayed between 0.960 and 0.983 on average; the best ones drop the SMS data,
+  which costs the generic money/phone spam (see above). 1.2.0 is slightly *lower* than 1.1.0
+  on this measure (Psy 0.961 to 0.949 ROC AUC; F1 up on Eminem, down on KatyPerry and Psy):
+  removing the "name given" token (the named-citation false alarm above) cost 0.004 of the
+  averaged ROC AUC, the hand-written spam rows were neutral on average (+0.0006, with Psy
+  -0.002), and weak-negative weight 0.25, L2 3e-5 or 3e-6 did not recover it (0.9715, 0.968,
+  0.970). Calibrating the spam probability on the labelled spam corpora only (not on the
+  all-clean weak negatives) recovered most of the F1 at the shipped threshold. The hard videos
+  (Psy, LMFAO) have short "subscribe to my channel" spam that reads like fan comments.
+* **Threat recall.** Threat positives are ~1% of their rows, so the calibrated threat
+  probability of a plain direct threat stays low ("I will stab you": threat 0.19, toxicity
+  0.24 with the shipped 0.3 / 0.35 thresholds). Weighting the hand-written threats 3x instead
+  of 1x moved it to 0.20 and changed no functional case, so it was not shipped. With the
+  noisy-OR, threats do raise `toxicity`, but not enough for short threats without insults.
 
 ## Known limitations
 

@@ -119,9 +119,18 @@ class LinearLabels:
         self.b = np.array([float(heads[k].intercept_[0]) for k in self.labels])
         self.cal_a = np.array([float(cals[k].coef_[0, 0]) for k in self.labels])
         self.cal_b = np.array([float(cals[k].intercept_[0]) for k in self.labels])
+        # Labels scored as the noisy-OR of several heads (artifacts from 1.2.0 on).
+        self.combine = [
+            (self.labels.index(k), [self.labels.index(c) for c in parts if c in self.labels])
+            for k, parts in (artifact.get("combine") or {}).items()
+            if k in self.labels
+        ]
 
     def decision(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Raw logits, shape (n, labels)."""
+        return combine_logits(self._linear(records), self.combine)
+
+    def _linear(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         est, X = _union_input(self.features, records)
         if est is None:
             X = fast_transform(self.features, records)
@@ -147,6 +156,25 @@ class LinearLabels:
     def proba(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Calibrated probabilities, shape (n, labels)."""
         return self.calibrate(self.decision(records))
+
+
+def combine_logits(z: np.ndarray, combine: Sequence[tuple[int, Sequence[int]]]) -> np.ndarray:
+    """Replace column ``j`` of logits ``z`` by the noisy-OR of columns ``parts`` (as a logit).
+
+    The label fires if any of its heads does: P = 1 - prod(1 - sigmoid(z_k)), computed in log
+    space (log1p of -sigmoid, i.e. -softplus) so that large logits do not round to 0 or 1.
+    """
+    if not combine:
+        return z
+    z = np.array(z, dtype=np.float64, copy=True)
+    original = z.copy()
+    for j, parts in combine:
+        if not parts:
+            continue
+        log_none = -np.logaddexp(0.0, original[:, parts]).sum(axis=1)  # log prod(1 - p_k)
+        # logit(1 - e^a) = log(1 - e^a) - a, with log(1 - e^a) = log(-expm1(a)).
+        z[:, j] = np.log(-np.expm1(np.minimum(log_none, -1e-12))) - log_none
+    return z
 
 
 def make_record(comment: Mapping[str, str | None]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sklearn.preprocessing import FunctionTransformer
 from models.features import CharNgramHasher, norm_texts, spam_signal_texts
 
 NAME = "spam"
-VERSION = "spam-1.1.0"
+VERSION = "spam-1.2.0"
 LABELS = ("spam",)
 ALPHA = {"spam": 1e-5}
 

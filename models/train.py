@@ -16,7 +16,7 @@ import logging
 import random
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ import sklearn
 import skops
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from models import spam, toxicity
 from models.datasets import (
@@ -37,6 +36,7 @@ from models.datasets import (
     load_all,
 )
 from models.registry import save_model, write_manifest
+from models.scorer import combine_logits
 from models.text import normalize
 
 log = logging.getLogger(__name__)
@@ -88,16 +88,26 @@ def fit_heads(
     alpha: dict[str, float],
     seed: int,
     calibrate: bool = True,
-) -> tuple[dict[str, LogisticRegression], dict[str, LogisticRegression], dict[str, Any]]:
+    combine: Mapping[str, Sequence[str]] | None = None,
+    calibrate_on: np.ndarray | None = None,
+) -> tuple[dict[str, SGDClassifier], dict[str, LogisticRegression], dict[str, Any]]:
     """Fit one weighted logistic-loss linear head per label on the rows that define it.
 
     Calibration: Platt scaling fitted on 3-fold out-of-fold decision values, unweighted, so
     the probability reflects the label's rate in the pooled data rather than the weights.
-    The returned info holds each head's training rows, out-of-fold AUC and F1-best threshold.
+    The folds are shared by all labels, so every row has an out-of-fold decision value of
+    every head.  ``combine`` maps a label to the heads whose noisy-OR is its score (see
+    :func:`models.scorer.combine_logits`); it is calibrated on the noisy-OR of those heads'
+    out-of-fold values.  ``calibrate_on`` (a boolean mask over ``rows``) limits the rows the
+    calibration and the threshold are fitted on.  The returned info holds each head's training
+    rows, out-of-fold AUC and F1-best threshold.
     """
     heads: dict[str, SGDClassifier] = {}
     cals: dict[str, LogisticRegression] = {}
     info: dict[str, Any] = {}
+    fold = np.random.default_rng(seed).integers(0, 3, size=len(rows))
+    oof: dict[str, np.ndarray] = {}
+    fitted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for label in labels:
         idx = np.array([i for i, r in enumerate(rows) if label in r.labels], dtype=int)
         if len(idx) == 0:
@@ -105,7 +115,7 @@ def fit_heads(
         y = np.array([rows[i].labels[label] for i in idx])
         if y.min() == y.max():
             continue
-        Xl, wl = X[idx], weights[idx]
+        wl = weights[idx]
         # Balance classes within the weighted data: rare labels (threat) would otherwise
         # barely move the decision boundary.
         pos = wl[y == 1].sum()
@@ -117,21 +127,36 @@ def fit_heads(
             # tenth of the time, which is what makes leave-one-source-out affordable.
             return SGDClassifier(loss="log_loss", alpha=a, max_iter=15, tol=None, random_state=seed)
 
-        oof = np.zeros(len(idx))
+        oof[label] = np.zeros(len(rows))
         if calibrate:
-            folds = StratifiedKFold(3, shuffle=True, random_state=seed)
-            for tr, te in folds.split(np.zeros(len(y)), y):
-                m = make().fit(Xl[tr], y[tr], sample_weight=wl[tr])
-                oof[te] = m.decision_function(Xl[te])
-        clf = make().fit(Xl, y, sample_weight=wl)
+            for f in range(3):
+                tr = fold[idx] != f
+                if y[tr].min() == y[tr].max():
+                    continue
+                m = make().fit(X[idx[tr]], y[tr], sample_weight=wl[tr])
+                out = np.flatnonzero(fold == f)
+                oof[label][out] = m.decision_function(X[out])
+        clf = make().fit(X[idx], y, sample_weight=wl)
         clf.coef_ = clf.coef_.astype(np.float32)
         heads[label] = clf
+        fitted[label] = (idx, y)
+        if not calibrate:
+            oof[label] = clf.decision_function(X)
         log.info("  %s: %d rows, %d positive", label, len(idx), int(y.sum()))
-        cal = LogisticRegression(C=1e4, solver="lbfgs")
-        src = oof if calibrate else clf.decision_function(Xl)
-        cal.fit(src.reshape(-1, 1), y)
+    for label, parts in (combine or {}).items():
+        if label not in heads:
+            continue
+        names = [label, *(k for k in parts if k in heads and k != label)]
+        z = np.column_stack([oof[k] for k in names])
+        oof[label] = combine_logits(z, [(0, list(range(len(names))))])[:, 0]
+    for label, (idx, y) in fitted.items():
+        if calibrate_on is not None:
+            keep = calibrate_on[idx]
+            idx, y = idx[keep], y[keep]
+        src = oof[label][idx].reshape(-1, 1)
+        cal = LogisticRegression(C=1e4, solver="lbfgs").fit(src, y)
         cals[label] = cal
-        p = cal.predict_proba(src.reshape(-1, 1))[:, 1]
+        p = cal.predict_proba(src)[:, 1]
         info[label] = {
             "rows": len(idx),
             "positives": int(y.sum()),
@@ -140,6 +165,8 @@ def fit_heads(
             "oof_pr_auc": round(float(average_precision_score(y, p)), 4),
             "threshold": best_threshold(y, p),
         }
+        if label in (combine or {}):
+            info[label]["combined_from"] = list(combine[label])
     return heads, cals, info
 
 
@@ -227,8 +254,18 @@ def train_spam(
     recs = [to_record(r) for r in srows]
     feats = spam.build_features(n_features) if n_features else spam.build_features()
     X = feats.fit_transform(recs).tocsr()
+    # Calibrated on the comments labelled for spam, not on the weak negatives: those are
+    # all clean and would pull every probability towards "clean" on a comment section.
+    labelled = np.array([r.source != "weak-negatives" for r in srows])
     heads, cals, info = fit_heads(
-        X, srows, spam.LABELS, spam_weights(srows), spam.ALPHA, seed, calibrate
+        X,
+        srows,
+        spam.LABELS,
+        spam_weights(srows),
+        spam.ALPHA,
+        seed,
+        calibrate,
+        calibrate_on=labelled if labelled.any() and (~labelled).any() else None,
     )
     art = {"name": spam.NAME, "labels": list(spam.LABELS), "features": feats}
     art.update({"classifiers": heads, "calibrators": cals})
@@ -248,10 +285,18 @@ def train_toxicity(
     X = feats.fit_transform(recs).tocsr()
     log.info("  features: %s, %d non-zeros", X.shape, X.nnz)
     heads, cals, info = fit_heads(
-        X, trows, toxicity.LABELS, tox_weights(trows), toxicity.ALPHA, seed, calibrate
+        X,
+        trows,
+        toxicity.LABELS,
+        tox_weights(trows),
+        toxicity.ALPHA,
+        seed,
+        calibrate,
+        combine=toxicity.COMBINE,
     )
     art = {"name": toxicity.NAME, "labels": list(toxicity.LABELS), "features": feats}
     art.update({"classifiers": heads, "calibrators": cals})
+    art["combine"] = {k: list(v) for k, v in toxicity.COMBINE.items()}
     return art, info, trows
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.registry import ARTIFACTS_DIR, load_scorer
-from models.scorer import LABELS, Span, fast_transform, make_record
+from models.scorer import LABELS, Span, combine_logits, fast_transform, make_record
 
 pytestmark = pytest.mark.skipif(
     not (ARTIFACTS_DIR / "manifest.json").exists(), reason="no shipped artifacts in models/"
@@ -123,7 +123,20 @@ def test_fast_path_equals_pipeline(scorer) -> None:
         assert slow.shape == fast.shape
         assert abs(slow - fast).max() < 1e-9
         z = np.asarray(slow @ m.W) + m.b
-        assert np.allclose(z, m.decision(recs))
+        assert np.allclose(combine_logits(z, m.combine), m.decision(recs))
+
+
+def test_toxicity_is_the_noisy_or_of_its_heads(scorer) -> None:
+    m = scorer.models["toxicity"]
+    recs = [make_record({"text": t}) for t in ("I will stab you", "You idiot.", "Nice day.")]
+    z = np.asarray(m.features.transform(recs) @ m.W) + m.b
+    parts = 1.0 / (1.0 + np.exp(-z))
+    expected = 1.0 - np.prod(1.0 - parts, axis=1)
+    j = m.labels.index("toxicity")
+    got = 1.0 / (1.0 + np.exp(-m.decision(recs)[:, j]))
+    assert np.allclose(got, expected)
+    # The combined label fires at least as much as any of its heads before calibration.
+    assert (got >= parts.max(axis=1) - 1e-12).all()
 
 
 def test_explanation_of_repeated_and_obfuscated_repeats(scorer) -> None:
