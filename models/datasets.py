@@ -457,7 +457,7 @@ SOURCES["weak-negatives"] = {
 }
 MAPPINGS["weak-negatives"] = (
     "toxicity=0 rows of kaggle-insults, the Wikipedia sets and Stormfront -> spam=0 (assumed, "
-    "weight 0.5): all with a link plus 3,000 without"
+    "weight 0.25): all with a link plus 3,000 without"
 )
 
 

@@ -619,9 +619,10 @@ drown the news and talk-page comments.
 the spam corpora (YouTube, SMS) contain almost no legitimate comment that cites a link, so a
 model trained on them alone learns that any link is spam. Clean rows (toxicity = 0) of the
 Kaggle news comments, the Wikipedia talk-page sets and Stormfront sentences were added as
-spam = 0 at weight 0.5: every such row with a link, plus 3,000 without. These corpora were not
-labelled for spam and a few of their rows are spam (e.g. a referral link in a Wikipedia
-comment). Evaluation of spam stays on the YouTube videos, held out one at a time.
+spam = 0 at weight 0.25 (0.5 until 1.1.0): every such row with a link, plus 3,000 without.
+These corpora were not labelled for spam and a few of their rows are spam (e.g. a referral
+link in a Wikipedia comment). Evaluation of spam stays on the YouTube videos, held out one
+at a time.
 
 **No "a name was given" signal (1.2.0).** Every YouTube row has an author name and no weak
 negative has one, so 1.1.0 learned "has a name" as a spam signal: a named reader citing a
@@ -679,17 +680,19 @@ was trained on). Beating it there is not a fair test; on the other sources it is
 | smallest margin over the baseline (Davidson) | -0.0178 | -0.0086 |
 | toxicity ROC AUC, Davidson/Stormfront/implicit-hate | .857 .803 .685 | .867 .821 .700 |
 | same, Wikipedia identity/Kaggle/Jigsaw pools | .877 .848 .922 | .863 .845 .919 |
-| spam ROC AUC, Eminem/Katy/LMFAO/Psy | .985 .980 .968 .961 | .985 .979 .968 .949 |
-| spam F1 at the threshold, same videos | .922 .943 .869 .877 | .939 .892 .868 .864 |
+| spam ROC AUC, Eminem/Katy/LMFAO/Psy | .985 .980 .968 .961 | .986 .981 .969 .955 |
+| spam F1 at the threshold, same videos | .922 .943 .869 .877 | .935 .889 .854 .866 |
 | spam calibration ECE (held-out videos) | 0.033 | 0.046 |
-| "Great article! See https://www.bbc.co.uk/...", name Ada | spam 0.75 (held) | 0.04 |
+| spam threshold | 0.45 | 0.575 |
+| "Great article! See https://www.bbc.co.uk/...", name Ada | spam 0.75 (held) | 0.03 |
 | "Invest in bitcoin ... Telegram @cryptoking" | spam 0.13 (missed) | 1.00 |
 | threat recall, Gab/implicit-hate/Jigsaw pools | .092 .024 .060 | .099 .027 .070 |
 | functional negation / counter-speech accuracy | 0.533 / 0.417 | 0.467 / 0.583 |
 | largest obfuscation drop | 0.0088 | 0.0073 |
 
-The spam model is slightly worse on the held-out videos and better on comment-section traffic
-(the named-citation false alarm, crypto spam); why, below.
+The spam model ranks held-out videos slightly better except Psy, has a lower F1 at its
+threshold on three of four videos, and is better on comment-section traffic (the
+named-citation false alarm, crypto spam); why, below.
 
 ## Why targets are missed (measured, not guessed)
 
@@ -711,14 +714,16 @@ The spam model is slightly worse on the held-out videos and better on comment-se
 * **Spam on held-out videos.** Variants measured with leave-one-video-out (weights,
   regularisation, exact logistic regression, without character n-grams or without the
   signals) all stayed between 0.960 and 0.983 on average; the best ones drop the SMS data,
-  which costs the generic money/phone spam (see above). 1.2.0 is slightly *lower* than 1.1.0
-  on this measure (Psy 0.961 to 0.949 ROC AUC; F1 up on Eminem, down on KatyPerry and Psy):
-  removing the "name given" token (the named-citation false alarm above) cost 0.004 of the
-  averaged ROC AUC, the hand-written spam rows were neutral on average (+0.0006, with Psy
-  -0.002), and weak-negative weight 0.25, L2 3e-5 or 3e-6 did not recover it (0.9715, 0.968,
-  0.970). Calibrating the spam probability on the labelled spam corpora only (not on the
-  all-clean weak negatives) recovered most of the F1 at the shipped threshold. The hard videos
-  (Psy, LMFAO) have short "subscribe to my channel" spam that reads like fan comments.
+  which costs the generic money/phone spam (see above). In 1.2.0, removing the "name given"
+  token (the named-citation false alarm above) cost 0.004 of the averaged ROC AUC (0.9734 to
+  0.9696), the hand-written spam rows were neutral (+0.0006, Psy -0.002), L2 3e-5 or 3e-6 did
+  not help (0.968, 0.970), and halving the weak negatives' weight to 0.25 won it back (0.9729;
+  0.15 gave 0.9739, not taken, to keep more weight on clean comments with links). Calibrating
+  the spam probability on the labelled spam corpora only (not on the all-clean weak
+  negatives) keeps held-out spam from being scored too low. Psy stays 0.006 below 1.1.0 and
+  F1 at the threshold is below 0.95 everywhere: the hard videos (Psy, LMFAO) have short
+  "subscribe to my channel" spam that reads like fan comments, and the recall at the F1-best
+  pooled threshold (0.575) is 0.76-0.88.
 * **Threat recall.** Threat positives are ~1% of their rows, so the calibrated threat
   probability of a plain direct threat stays low ("I will stab you": threat 0.19, toxicity
   0.24 with the shipped 0.3 / 0.35 thresholds). Weighting the hand-written threats 3x instead

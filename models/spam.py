@@ -28,7 +28,7 @@ SOURCE_WEIGHTS = {
     "youtube-spam-collection": 1.0,
     "sms-spam-collection": 0.3,
     "feedback": 2.0,
-    "weak-negatives": 0.5,
+    "weak-negatives": 0.25,
 }
 # Toxicity sources whose clean rows serve as spam=0 examples (see the model card): curated
 # talk-page, news and forum text that links to sources, which spam corpora lack.
