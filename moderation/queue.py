@@ -14,7 +14,6 @@ from datetime import timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,21 +80,15 @@ def score_job_id(comment_id: str) -> str:
 
 
 def still_waiting(connection: Redis, comment_ids: list[str]) -> set[str]:
-    """The comments whose scoring job Redis still holds, queued or scheduled for a retry.
+    """The comments whose scoring job waits in Redis: in the queue, or scheduled for a retry.
 
-    Those need no new job: one is coming. A job a dead worker took is ``started`` and one Redis
-    lost has no hash at all; both are enqueued again.
+    Those need no new job: one is coming. A job a dead worker took, even one whose status still
+    says queued, is in neither place, nor is one Redis lost; both are enqueued again. The queue is
+    read once per sweep, not once per comment.
     """
-    waiting = {JobStatus.QUEUED.value, JobStatus.SCHEDULED.value}
-    with connection.pipeline(transaction=False) as pipeline:
-        for comment_id in comment_ids:
-            pipeline.hget(Job.key_for(score_job_id(comment_id)), "status")
-        statuses = pipeline.execute()
-    return {
-        comment_id
-        for comment_id, status in zip(comment_ids, statuses, strict=True)
-        if status is not None and status.decode() in waiting
-    }
+    queue = get_queue(connection, SCORE_QUEUE)
+    waiting = set(queue.get_job_ids()) | set(queue.scheduled_job_registry.get_job_ids())
+    return {comment_id for comment_id in comment_ids if score_job_id(comment_id) in waiting}
 
 
 def sweep(session: Session, connection: Redis, older_than_seconds: int, limit: int = 1000) -> int:

@@ -62,3 +62,15 @@ def test_recent_comments_are_left_to_the_queue(client: Any, keys: Any, app: Any)
     client.post("/v1/comments", json={"name": "A", "text": "new"}, headers=keys.headers("blog"))
     redis.flushdb()
     assert sweep(db.session(), redis, older_than_seconds=60) == 0
+
+
+def test_a_job_popped_before_it_started_is_enqueued_again(client: Any, keys: Any, app: Any) -> None:
+    # A worker killed between taking the job and marking it started leaves it "queued" in name
+    # only: it is in no queue any more.
+    redis = app.extensions["redis"]
+    comment_id = submit_old_comment(client, keys)
+    queue = get_queue(redis, SCORE_QUEUE)
+    redis.lpop(queue.key)
+    assert Job.fetch(score_job_id(comment_id), connection=redis).get_status() == JobStatus.QUEUED
+    assert sweep(db.session(), redis, older_than_seconds=60) == 1
+    assert queue.job_ids == [score_job_id(comment_id)]
