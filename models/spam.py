@@ -14,11 +14,12 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from models.features import CharNgramHasher, norm_texts, spam_signal_texts
+from models.labels import SPAM
 
 NAME = "spam"
 VERSION = "spam-1.2.0"
-LABELS = ("spam",)
-ALPHA = {"spam": 1e-5}
+LABELS = (SPAM,)
+ALPHA = {SPAM: 1e-5}
 
 # Weights of the spam sources relative to YouTube comments (the medium closest to ours).
 # SMS stays in at 0.3 although leave-one-video-out ROC AUC is higher without it (0.983 against

@@ -14,10 +14,11 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from models.features import CharNgramHasher, tox_texts
+from models.labels import TOXICITY_LABELS
 
 NAME = "toxicity"
 VERSION = "toxicity-1.2.0"
-LABELS = ("toxicity", "severe_toxicity", "insult", "identity_attack", "threat", "profanity")
+LABELS = TOXICITY_LABELS
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**18
 

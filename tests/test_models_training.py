@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from models import registry
 from models.datasets import Example as Ex
 from models.datasets import decode_kaggle, dedupe, default_data_dir, load_all
+from models.labels import LABELS
 from models.registry import (
     UntrustedModelError,
     load_model,
@@ -18,7 +19,6 @@ from models.registry import (
     load_scorer,
     save_model,
 )
-from models.scorer import LABELS
 
 DATA = default_data_dir()
 needs_data = pytest.mark.skipif(
