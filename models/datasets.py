@@ -22,8 +22,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TOX_LABELS = ("toxicity", "severe_toxicity", "insult", "identity_attack", "threat", "profanity")
-ALL_LABELS = ("spam", *TOX_LABELS)
+from models.labels import LABELS as ALL_LABELS
+from models.labels import TOXICITY_LABELS as TOX_LABELS
+from models.record import CommentRecord
 
 csv.field_size_limit(sys.maxsize)
 
@@ -43,9 +44,9 @@ class Example:
     split: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
 
-    def record(self) -> dict[str, str | None]:
+    def record(self) -> CommentRecord:
         """The comment as the scorer sees it (text plus the optional form fields)."""
-        return {"text": self.text, "name": self.name, "email": self.email, "url": self.url}
+        return CommentRecord.from_attributes(self)
 
 
 SOURCES: dict[str, dict[str, str]] = {

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from models.record import model_input
 from models.registry import load_model_bytes
-from models.scorer import LinearLabels, Scorer, make_record
+from models.scorer import LinearLabels, Scorer
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def evaluate_artifact(
     per_label: dict[str, Any] = {}
     usable = [r for r in rows if any(k in model.labels for k in r.get("labels", {}))]
     if usable:
-        probabilities = model.proba([make_record(r) for r in usable])
+        probabilities = model.proba([model_input(r) for r in usable])
         for j, label in enumerate(model.labels):
             picked = [i for i, r in enumerate(usable) if label in r["labels"]]
             if not picked:

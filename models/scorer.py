@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,9 +26,9 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from models.features import EMAIL_RE, URL_RE
+from models.labels import LABELS
+from models.record import CommentRecord, model_input
 from models.text import normalize, normalize_with_offsets, to_original_span
-
-LABELS = ("spam", "toxicity", "severe_toxicity", "insult", "identity_attack", "threat", "profanity")
 
 # Comments longer than this many words are explained by runs of words, not single words,
 # to bound the cost of occlusion.
@@ -177,18 +177,6 @@ def combine_logits(z: np.ndarray, combine: Sequence[tuple[int, Sequence[int]]]) 
     return z
 
 
-def make_record(comment: Mapping[str, str | None]) -> dict[str, Any]:
-    """The dict the pipelines read: original text, its normalization and the form fields."""
-    text = comment.get("text") or ""
-    return {
-        "text": text,
-        "norm": normalize(text),
-        "name": comment.get("name"),
-        "email": comment.get("email"),
-        "url": comment.get("url"),
-    }
-
-
 class Scorer:
     """Both models, with versions, per-label thresholds and explanations."""
 
@@ -209,12 +197,14 @@ class Scorer:
             raise ValueError(f"the artifacts score no model for: {', '.join(missing)}")
         self.thresholds = {k: float(manifest["thresholds"].get(k, 0.5)) for k in LABELS}
 
-    def score(self, comments: Sequence[Mapping[str, str | None]]) -> list[dict[str, float]]:
-        """Batch: each comment has "text" (required) and optional "name", "email", "url"; returns
-        a dict with EVERY label in LABELS -> calibrated probability in [0, 1]."""
+    def score(
+        self, comments: Sequence[CommentRecord | Mapping[str, str | None]]
+    ) -> list[dict[str, float]]:
+        """Batch: each comment a record or its fields ("text" required; "name", "email", "url"
+        optional); returns a dict with EVERY label in LABELS -> calibrated probability in [0, 1]."""
         if not comments:
             return []
-        records = [make_record(c) for c in comments]
+        records = [model_input(c) for c in comments]
         out: list[dict[str, float]] = [{} for _ in records]
         for m in self.models.values():
             P = m.proba(records)
@@ -225,11 +215,16 @@ class Scorer:
         return [{k: d[k] for k in LABELS} for d in out]
 
     def explain(
-        self, comment: Mapping[str, str | None], labels: Iterable[str], top: int = 5
+        self,
+        comment: CommentRecord | Mapping[str, str | None],
+        labels: Iterable[str],
+        top: int = 5,
     ) -> dict[str, list[Span]]:
         """For each requested label, the spans of the original text that contributed most."""
         labels = [k for k in labels if k in self.label_models]
-        text = comment.get("text") or ""
+        if not isinstance(comment, CommentRecord):
+            comment = CommentRecord.from_fields(comment)
+        text = comment.text
         result: dict[str, list[Span]] = {k: [] for k in labels}
         if not labels or not text.strip():
             return result
@@ -242,13 +237,9 @@ class Scorer:
         for s, e in spans:
             groups.setdefault(normalize(text[s:e]).strip() or text[s:e], []).append((s, e))
         keys = list(groups)
-        base = dict(comment)
-        variants = [base]
-        for key in keys:
-            v = dict(comment)
-            v["text"] = _remove(text, groups[key])
-            variants.append(v)
-        records = [make_record(v) for v in variants]
+        variants = [comment]
+        variants += [replace(comment, text=_remove(text, groups[key])) for key in keys]
+        records = [v.as_model_input() for v in variants]
         by_model: dict[str, list[str]] = {}
         for k in labels:
             by_model.setdefault(self.label_models[k], []).append(k)

@@ -35,6 +35,7 @@ from models.datasets import (
     default_data_dir,
     load_all,
 )
+from models.record import ModelInput, model_input
 from models.registry import save_model, write_manifest
 from models.scorer import combine_logits
 from models.text import normalize
@@ -57,17 +58,9 @@ SAMPLE_FEATURES = 2**14
 _normalize = functools.lru_cache(maxsize=400_000)(normalize)
 
 
-def to_record(ex: Example | dict[str, Any]) -> dict[str, Any]:
-    """The dict a pipeline consumes: original text, normalized text and the form fields."""
-    r = ex.record() if isinstance(ex, Example) else dict(ex)
-    text = r.get("text") or ""
-    return {
-        "text": text,
-        "norm": _normalize(text),
-        "name": r.get("name"),
-        "email": r.get("email"),
-        "url": r.get("url"),
-    }
+def to_record(ex: Example | Mapping[str, Any]) -> ModelInput:
+    """The dict a pipeline consumes, built as the scorer builds it (with a cached normalize)."""
+    return model_input(ex.record() if isinstance(ex, Example) else ex, _normalize)
 
 
 def tox_weights(rows: Sequence[Example]) -> np.ndarray:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.labels import LABELS
+from models.record import model_input
 from models.registry import ARTIFACTS_DIR, load_scorer
-from models.scorer import LABELS, Span, combine_logits, fast_transform, make_record
+from models.scorer import Span, combine_logits, fast_transform
 
 pytestmark = pytest.mark.skipif(
     not (ARTIFACTS_DIR / "manifest.json").exists(), reason="no shipped artifacts in models/"
@@ -114,7 +116,7 @@ def test_explain_unknown_label_and_empty_text(scorer) -> None:
 
 def test_fast_path_equals_pipeline(scorer) -> None:
     recs = [
-        make_record({"text": t, "name": "n", "url": "http://example.org"})
+        model_input({"text": t, "name": "n", "url": "http://example.org"})
         for t in ("An ordinary comment.", "", "y0u 1d10t http://bit.ly/x", "É 🙂")
     ]
     for m in scorer.models.values():
@@ -128,7 +130,7 @@ def test_fast_path_equals_pipeline(scorer) -> None:
 
 def test_toxicity_is_the_noisy_or_of_its_heads(scorer) -> None:
     m = scorer.models["toxicity"]
-    recs = [make_record({"text": t}) for t in ("I will stab you", "You idiot.", "Nice day.")]
+    recs = [model_input({"text": t}) for t in ("I will stab you", "You idiot.", "Nice day.")]
     z = np.asarray(m.features.transform(recs) @ m.W) + m.b
     parts = 1.0 / (1.0 + np.exp(-z))
     expected = 1.0 - np.prod(1.0 - parts, axis=1)
