@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rss0 = rss_mb()
     t0 = time.perf_counter()
-    from models.registry import load_scorer
+    from models.artifacts import load_scorer
 
     t1 = time.perf_counter()
     scorer = load_scorer(a.artifacts)

@@ -45,8 +45,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from models.artifacts import load_scorer, read_manifest, write_manifest
 from models.datasets import GROUPS, LOADERS, TOX_LABELS, Example, default_data_dir, load_all
-from models.registry import load_scorer, read_manifest, write_manifest
 from models.scorer import LinearLabels
 from models.train import to_record, train_spam, train_toxicity
 

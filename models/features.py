@@ -2,7 +2,7 @@
 
 The pipelines are stock scikit-learn steps; the only project code they reference are the
 module-level functions below, wrapped in ``FunctionTransformer`` (skops stores them by name,
-so they are on the trusted list in :mod:`models.registry`).  Pipelines receive *records*:
+so they are on the trusted list in :mod:`models.artifacts`).  Pipelines receive *records*:
 dicts with ``text`` (original), ``norm`` (``models.text.normalize(text)``) and the optional
 ``name``, ``email`` and ``url`` form fields, so that normalization runs once per comment.
 """

@@ -1,6 +1,6 @@
 """Score comments for spam and toxicity, and explain the scores as spans of the original text.
 
-A :class:`Scorer` holds both models (load it with :func:`models.registry.load_scorer`).  Each
+A :class:`Scorer` holds both models (load it with :func:`models.artifacts.load_scorer`).  Each
 comment is normalized once (``models.text``) and both models read that.  Scoring bypasses the
 per-head estimator calls: the heads' weights are stacked into one matrix at load time, so a
 batch costs one sparse product per model, then Platt calibration per label.

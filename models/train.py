@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 from models import spam, toxicity
+from models.artifacts import save_model, write_manifest
 from models.datasets import (
     MAPPINGS,
     SOURCES,
@@ -36,7 +37,6 @@ from models.datasets import (
     load_all,
 )
 from models.record import ModelInput, model_input
-from models.registry import save_model, write_manifest
 from models.scorer import combine_logits
 from models.text import normalize
 

@@ -470,7 +470,7 @@ def score(source: IO[str], models_dir: str | None) -> None:
     Writes one JSON line per input line, in order; a line that is not a valid comment gets
     ``{"error": ...}`` and the command exits with status 1 at the end.
     """
-    from models.registry import load_scorer
+    from models.artifacts import load_scorer
     from moderation.policy import decide
 
     scorer = load_scorer(models_dir)
@@ -516,7 +516,7 @@ def train(
 ) -> None:
     """Train the spam and toxicity models from the labelled datasets."""
     from models.datasets import default_data_dir
-    from models.registry import ARTIFACTS_DIR
+    from models.artifacts import ARTIFACTS_DIR
     from models.train import train as train_models
 
     manifest = train_models(
@@ -533,7 +533,7 @@ def evaluate(data_dir: Path | None, models_dir: Path | None, report: Path | None
     """Metrics per label and per data source, next to the baselines; writes a report."""
     from models.datasets import default_data_dir
     from models.evaluate import evaluate as evaluate_models
-    from models.registry import ARTIFACTS_DIR
+    from models.artifacts import ARTIFACTS_DIR
 
     evaluate_models(data_dir or default_data_dir(), models_dir or ARTIFACTS_DIR, report)
 

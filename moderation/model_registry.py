@@ -27,13 +27,13 @@ from moderation.feedback import Split, feedback_rows, holdout_boundary
 from moderation.storage import ModelEvent, ModelStatus, ModelVersion, utcnow
 
 if TYPE_CHECKING:
-    from models.feedback import StoredModel
+    from models.stored import StoredModel
 
 logger = logging.getLogger(__name__)
 
 
 def stored(row: ModelVersion) -> StoredModel:
-    from models.feedback import StoredModel
+    from models.stored import StoredModel
 
     return StoredModel(row.name, row.version, row.sha256, row.artifact, dict(row.thresholds))
 
@@ -51,7 +51,7 @@ def free_version(session: Session, name: str, wanted: str) -> str:
 
 def read_directory(directory: Path) -> list[dict[str, Any]]:
     """Each model of an artifacts directory: name, manifest entry, bytes; checksums verified."""
-    from models.registry import read_manifest, sha256_bytes
+    from models.artifacts import read_manifest, sha256_bytes
 
     manifest = read_manifest(directory)
     found = []
@@ -79,7 +79,7 @@ def read_directory(directory: Path) -> list[dict[str, Any]]:
 def add_version(session: Session, model: dict[str, Any], actor: str) -> ModelVersion:
     """Insert one model of :func:`read_directory` as a candidate (its types are checked by
     loading it) and audit it."""
-    from models.feedback import StoredModel, load_artifact
+    from models.stored import StoredModel, load_artifact
 
     name, entry, data, thresholds = (
         model["name"],
@@ -147,7 +147,7 @@ def ensure_baseline(session: Session, directory: Path | None = None) -> list[Mod
     constraints and it simply reads what the winner wrote. Returns the versions adopted (none
     when the registry was not empty or there are no artifacts to adopt).
     """
-    from models.registry import ARTIFACTS_DIR, MANIFEST
+    from models.artifacts import ARTIFACTS_DIR, MANIFEST
 
     if session.scalar(select(exists().where(ModelVersion.id.is_not(None)))):
         return []
@@ -177,7 +177,7 @@ def evaluate_pair(
     session: Session, candidate: ModelVersion, rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The candidate's and the active version's metrics on the same held-out rows."""
-    from models.feedback import evaluate_artifact, load_artifact
+    from models.stored import evaluate_artifact, load_artifact
 
     boundary = holdout_boundary(session)
     result: dict[str, Any] = {

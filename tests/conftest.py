@@ -168,7 +168,7 @@ def keys(app: Any) -> Keys:
 @pytest.fixture(scope="session")
 def scorer() -> Any:
     """The shipped models, loaded once for the session."""
-    from models.registry import load_scorer
+    from models.artifacts import load_scorer
 
     return load_scorer()
 

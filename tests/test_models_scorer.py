@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.artifacts import ARTIFACTS_DIR, load_scorer
 from models.labels import LABELS
 from models.record import model_input
-from models.registry import ARTIFACTS_DIR, load_scorer
 from models.scorer import Span, combine_logits, fast_transform
 
 pytestmark = pytest.mark.skipif(

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from models import registry
-from models.datasets import Example as Ex
-from models.datasets import decode_kaggle, dedupe, default_data_dir, load_all
-from models.labels import LABELS
-from models.registry import (
+from models import artifacts
+from models.artifacts import (
     UntrustedModelError,
     load_model,
     load_model_bytes,
     load_scorer,
     save_model,
 )
+from models.datasets import Example as Ex
+from models.datasets import decode_kaggle, dedupe, default_data_dir, load_all
+from models.labels import LABELS
 
 DATA = default_data_dir()
 needs_data = pytest.mark.skipif(
@@ -90,8 +90,8 @@ def test_untrusted_type_refused(tmp_path: Path) -> None:
 
 
 def test_trusted_list_is_explicit() -> None:
-    assert "sklearn.linear_model._logistic.LogisticRegression" in registry.TRUSTED_TYPES
-    assert not any(t.startswith("builtins.eval") for t in registry.TRUSTED_TYPES)
+    assert "sklearn.linear_model._logistic.LogisticRegression" in artifacts.TRUSTED_TYPES
+    assert not any(t.startswith("builtins.eval") for t in artifacts.TRUSTED_TYPES)
 
 
 def test_decode_kaggle() -> None:

@@ -50,7 +50,7 @@ def scorer() -> Scorer:
     if Runtime.scorer is None:
         # Normally loaded by the worker at start-up; this covers jobs run in other processes
         # (tests, `rq worker` started by hand).
-        from models.registry import load_scorer
+        from models.artifacts import load_scorer
 
         Runtime.scorer = load_scorer()
     return Runtime.scorer

@@ -68,7 +68,7 @@ class ModelWatch:
 
     def build(self, session: Session) -> Scorer:
         """A scorer over the active versions, loading only the artifacts not loaded before."""
-        from models.feedback import build_scorer, load_artifact
+        from models.stored import build_scorer, load_artifact
 
         stored = active_models(session)
         self.loaded = {m.sha256: self.loaded.get(m.sha256) or load_artifact(m) for m in stored}
@@ -77,7 +77,7 @@ class ModelWatch:
     def load(self, models_dir: str | Path | None) -> Scorer:
         """The worker's first scorer: the registry's active versions (adopting the shipped
         artifacts in ``models_dir`` as the baseline on first use), else the files themselves."""
-        from models.registry import load_scorer
+        from models.artifacts import load_scorer
 
         try:
             with db.transaction() as session:

@@ -2,7 +2,7 @@
 
 The service stores each trained artifact as skops bytes with its version and thresholds; this
 module turns such entries back into a :class:`~models.scorer.Scorer` (through the trusted-type
-loader of :mod:`models.registry`) and measures one artifact on moderator-labelled comments.
+loader of :mod:`models.artifacts`) and measures one artifact on moderator-labelled comments.
 Nothing here knows about databases: callers pass bytes and rows.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from models.artifacts import load_model_bytes
 from models.record import model_input
-from models.registry import load_model_bytes
 from models.scorer import LinearLabels, Scorer
 
 
