@@ -6,3 +6,20 @@ shape. They share the ``/v1`` path behind the wire: the same submissions table, 
 policy and audit log. The ``*_protocol.py`` modules are the wire formats, pure and Flask-free; the
 views beside them are the blueprints.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+# The blueprints that check their own keys and bodies: ``moderation.http`` leaves them alone.
+BLUEPRINT_NAMES = frozenset({"perspective", "akismet", "coral"})
+
+
+def blueprints() -> list[Blueprint]:
+    """The protocols' blueprints, for ``create_app`` (imported here, not when workers import)."""
+    from moderation.compat import akismet, coral, perspective
+
+    return [perspective.blp, akismet.blp, coral.blp]

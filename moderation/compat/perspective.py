@@ -1,0 +1,201 @@
+"""Perspective API v1alpha1: ``comments:analyze`` and ``comments:suggestscore``, for Coral.
+
+A plain Flask blueprint: the requests and answers are Google's JSON, and so are the errors
+(``{"error": {"code", "message", "status", "details"}}``, see ``perspective_protocol``), never
+the ``/v1`` shape. The key is a site key (``?key=msk_...``), as Coral's "custom endpoint" sends it.
+
+``comments:analyze`` waits for a worker's scores (up to ``WAIT_MAX_MS``; 503 UNAVAILABLE after
+that, never a made-up score):
+
+- without ``doNotStore``: the comment is stored as a submission (text only, ``clientToken`` as
+  its client id, the first requested language), scored by the site's policy like any other, and
+  the moderators see it in the review queue;
+- with ``doNotStore: true``: scored through ``moderation.compat.transient`` (no row, no log line,
+  the text in Redis only while a worker picks it up).
+
+``comments:suggestscore`` (Coral: on every moderator decision, value 0 approved, 1 rejected) is
+moderator feedback for learning (``submissions.record_feedback``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
+
+from moderation.compat import perspective_protocol as wire
+from moderation.compat.markup import html_to_text
+from moderation.compat.spans import sentences, to_utf16
+from moderation.compat.submissions import (
+    Submission,
+    find_comment,
+    is_unscored,
+    record_feedback,
+    submit_and_wait,
+)
+from moderation.compat.transient import NoScore, score_text, span_scores
+from moderation.keys import find_key
+from moderation.storage import ApiKey, Role, db
+
+logger = logging.getLogger(__name__)
+
+blp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
+
+# Google's status name for an HTTP code the framework raises (413, 429, ...).
+STATUS_NAMES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "INVALID_ARGUMENT",
+    413: "INVALID_ARGUMENT",
+    415: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    503: "UNAVAILABLE",
+}
+RETRY_AFTER_SECONDS = 5
+
+
+def answer(body: dict[str, Any], status: int = 200) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def site_key() -> ApiKey:
+    """The submit key in ``?key=``; a Perspective key error otherwise."""
+    plaintext = request.args.get("key", "").strip()
+    if not plaintext:
+        raise wire.key_error("API_KEY_MISSING")
+    key = find_key(db.session(), plaintext)
+    if key is None:
+        raise wire.key_error("API_KEY_INVALID")
+    if key.role != Role.SUBMIT.value or key.site is None:
+        raise wire.key_error("API_KEY_SERVICE_BLOCKED")
+    return key
+
+
+def json_body() -> Any:
+    body = request.get_json(force=True, silent=True)
+    if body is None:
+        raise wire.invalid("Invalid JSON payload received.")
+    return body
+
+
+def readable_text(text: str, kind: str) -> str:
+    """What the models read: HTML as the text a reader sees."""
+    text = html_to_text(text) if kind == "HTML" else text
+    if not text.strip():
+        raise wire.invalid("Comment must be non-empty.", wire.ErrorType.COMMENT_EMPTY)
+    return text
+
+
+def stored_scores(
+    key: ApiKey, analyze: wire.AnalyzeRequest, text: str
+) -> tuple[dict[str, float], list[Any]]:
+    """Store the comment, wait for its verdict and (if asked) its sentence scores."""
+    started = time.monotonic()
+    assert key.site is not None
+    submission = Submission(
+        text=text,
+        client_id=analyze.client_token,
+        language=analyze.languages[0] if analyze.languages else None,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string or None,
+    )
+    comment = submit_and_wait(db.session(), key.site, submission)
+    if is_unscored(comment) or not comment.scores:
+        raise wire.unavailable("The comment was not scored in time; retry later.")
+    scores = dict(comment.scores)
+    if not analyze.span_annotations:
+        return scores, []
+    found = list(sentences(text))
+    if len(found) <= 1:
+        return scores, [[*to_utf16(text, 0, len(text)), scores]]
+    deadline = started + current_app.config["WAIT_MAX_MS"] / 1000
+    try:
+        return scores, span_scores(current_app.extensions["redis"], comment.id, deadline)
+    except NoScore:
+        raise wire.unavailable("The span scores were not ready in time; retry later.") from None
+
+
+@blp.post("/comments:analyze")
+def analyze() -> Response:
+    """Scores for the requested attributes (and sentence spans, UTF-16 offsets)."""
+    key = site_key()
+    analyze = wire.parse_analyze(json_body())
+    text = readable_text(analyze.text, analyze.text_type)
+    if analyze.do_not_store:
+        try:
+            scored = score_text(
+                current_app.extensions["redis"],
+                text,
+                current_app.config["WAIT_MAX_MS"],
+                spans=analyze.span_annotations,
+            )
+        except NoScore:
+            raise wire.unavailable("The comment was not scored in time; retry later.") from None
+        scores, spans = scored["scores"], scored["spans"]
+    else:
+        scores, spans = stored_scores(key, analyze, text)
+    return answer(wire.analyze_response(analyze, scores, [tuple(span) for span in spans]))
+
+
+def suggested_action(labels: dict[str, float]) -> str:
+    """One moderator decision for a suggestion: spam/not_spam for SPAM, else reject/approve."""
+    if "spam" in labels:
+        return "spam" if labels["spam"] >= 0.5 else "not_spam"
+    return "reject" if max(labels.values()) >= 0.5 else "approve"
+
+
+@blp.post("/comments:suggestscore")
+def suggest_score() -> Response:
+    """Record a person's scores as moderator feedback; answers ``{clientToken}``."""
+    key = site_key()
+    suggestion = wire.parse_suggest(json_body())
+    assert key.site is not None
+    session = db.session()
+    comment = find_comment(
+        session, key.site.id, client_id=suggestion.client_token, text=suggestion.text
+    )
+    record_feedback(
+        session,
+        key.site,
+        suggested_action(suggestion.labels),
+        source="perspective:suggestscore",
+        key_id=key.id,
+        comment=comment,
+        submission=Submission(text=suggestion.text, client_id=suggestion.client_token),
+    )
+    token = {"clientToken": suggestion.client_token} if suggestion.client_token else {}
+    return answer(token)
+
+
+@blp.errorhandler(wire.PerspectiveError)
+def perspective_error(error: wire.PerspectiveError) -> Response:
+    response = answer(error.body(), error.code)
+    if error.code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@blp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    """Errors the framework raises (413, 429, ...) in Google's shape."""
+    code = error.code or 500
+    if code == 413:
+        return perspective_error(
+            wire.invalid("The request is too large.", wire.ErrorType.COMMENT_TOO_LONG)
+        )
+    status = STATUS_NAMES.get(code, "INTERNAL" if code >= 500 else "FAILED_PRECONDITION")
+    return perspective_error(wire.PerspectiveError(code, status, error.description or "", []))
+
+
+@blp.errorhandler(DBAPIError)
+def database_error(error: DBAPIError) -> Response:
+    logger.warning("database unavailable: %s", error.orig)
+    return perspective_error(wire.unavailable("The database is unavailable; retry later."))
