@@ -1,4 +1,4 @@
-"""The fine-tuned text encoder, served with onnxruntime and tokenizers (no PyTorch).
+"""The fine-tuned text encoder, served with onnxruntime (no PyTorch, no tokenizers package).
 
 A MiniLM-L6 (all-MiniLM-L6-v2 weights, fine-tuned by ``models.encoder_training``) with one
 logit per toxicity label, exported to ONNX and quantized to int8.  :class:`Encoder` loads the
@@ -6,7 +6,8 @@ ONNX file and its ``tokenizer.json`` only after checking both against the sha256
 gives, so a tampered or truncated file is refused, never run.
 
 The encoder reads the same text as the linear toxicity model (:func:`encoder_text`: the
-normalized comment with tweet artefacts removed), cut to :data:`MAX_LEN` tokens.
+normalized comment with tweet artefacts removed), cut to :data:`MAX_LEN` tokens by the
+plain-Python WordPiece of :mod:`models.wordpiece` (the same ids as ``tokenizers``).
 """
 
 from __future__ import annotations
@@ -68,15 +69,15 @@ class Encoder:
 
     def __init__(self, directory: Path, entry: Mapping[str, Any], threads: int = 1) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+
+        from models.wordpiece import WordPiece
 
         directory = Path(directory)
         model = _verified_bytes(directory / entry["file"], entry["sha256"])
         tok = _verified_bytes(directory / entry["tokenizer"], entry["tokenizer_sha256"])
         self.labels: list[str] = list(entry.get("labels") or TOXICITY_LABELS)
         self.max_len = int(entry.get("max_len", MAX_LEN))
-        self.tokenizer = Tokenizer.from_str(tok.decode("utf-8"))
-        self.tokenizer.enable_truncation(self.max_len)
+        self.tokenizer = WordPiece(tok.decode("utf-8"), self.max_len)
         opts = ort.SessionOptions()
         # One thread a worker: workers scale by processes, and intra-op threads of several
         # workers would fight over the same cores.
@@ -92,16 +93,16 @@ class Encoder:
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
         if not texts:
             return out
-        encs = self.tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in encs], kind="stable")
+        encs = self.tokenizer.encode_batch(texts)
+        order = np.argsort([len(e) for e in encs], kind="stable")
         for start in range(0, len(order), BATCH):
             idx = order[start : start + BATCH]
-            width = max(len(encs[i].ids) for i in idx)
+            width = max(len(encs[i]) for i in idx)
             ids = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
             for row, i in enumerate(idx):
-                n = len(encs[i].ids)
-                ids[row, :n] = encs[i].ids
+                n = len(encs[i])
+                ids[row, :n] = encs[i]
                 mask[row, :n] = 1
             feed = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._inputs:

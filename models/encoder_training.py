@@ -329,6 +329,7 @@ def torch_logits(out_dir: Path, texts: Sequence[str], max_len: int = MAX_LEN) ->
     model.eval()
     tok = Tokenizer.from_file(str(base / "tokenizer.json"))
     tok.enable_truncation(max_len)
+    tok.no_padding()
     out = []
     with torch.no_grad():
         for t in texts:
