@@ -1,0 +1,140 @@
+"""Who is signed in to the moderator's page, and the CSRF token of every form and script post.
+
+Signing in takes a moderator or admin token, checked as the API checks a bearer key. The session
+cookie (Flask's, signed with ``SECRET_KEY``; ``Secure``, ``HttpOnly``, ``SameSite=Strict``, path
+``/moderate``) keeps the token's SHA-256, never the token: every request looks the key up again,
+so revoking the token ends its sessions at once, and the page sees exactly the sites the token's
+key covers, through the same ``Principal`` the API builds.
+
+Every POST carries the session's CSRF token, in the form field ``csrf_token`` or the header
+``X-CSRF-Token`` (the page's script), and must come from this origin when the browser says where
+it comes from; otherwise it is refused with 400 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from moderation.http.auth import Principal
+from moderation.keys import find_key
+from moderation.storage import ApiKey, Role, db
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+# A session lasts a working day; the cookie itself carries the same limit.
+SESSION_SECONDS = 12 * 3600
+ROLES = (Role.MODERATE.value, Role.ADMIN.value)
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (created with the session, before sign-in too)."""
+    if CSRF_FIELD not in session:
+        session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return str(session[CSRF_FIELD])
+
+
+def same_origin() -> bool:
+    """False when the browser names another origin (Origin, or else Referer) for the request."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source or source == "null":
+        return source != "null"
+    parts = urlsplit(source)
+    return f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+
+
+def check_csrf() -> None:
+    """``before_request`` of the page: refuse a POST without this session's token (400)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
+    expected = session.get(CSRF_FIELD)
+    if not expected or not sent or not hmac.compare_digest(str(sent), str(expected)):
+        abort(400, description="The form has expired or did not come from this page; reload it.")
+    if not same_origin():
+        abort(400, description="The request did not come from this page.")
+
+
+def sign_in(token: str) -> ApiKey | None:
+    """Start a session for a live moderator or admin token; None (and no session) otherwise."""
+    key = find_key(db.session(), token.strip())
+    if key is None or key.role not in ROLES:
+        return None
+    session.clear()
+    session.permanent = True
+    session["key_hash"] = key.key_hash
+    session["since"] = int(time.time())
+    csrf_token()  # a new token with the new session: one known before sign-in is useless after
+    return key
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def current_key() -> ApiKey | None:
+    """The live key of this session, if it is signed in and not expired or revoked."""
+    if "web_key" in g:
+        return g.web_key
+    key = None
+    digest, since = session.get("key_hash"), session.get("since")
+    if isinstance(digest, str) and isinstance(since, int) and time.time() - since < SESSION_SECONDS:
+        key = db.session().scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+        if key is not None and (key.revoked_at is not None or key.role not in ROLES):
+            key = None
+    g.web_key = key
+    return key
+
+
+def principal() -> Principal:
+    """The signed-in moderator as the API sees a key (call only in ``signed_in`` views)."""
+    key = current_key()
+    assert key is not None
+    return Principal(key_id=key.id, role=Role(key.role), site_id=key.site_id)
+
+
+def wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def signed_in(view: View) -> View:
+    """The view needs a session: a page redirects to sign-in, a script call gets 401."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_key() is None:
+            if wants_json() or request.method != "GET":
+                abort(401, description="Sign in again: the session has ended.")
+            return redirect(url_for("moderate.sign_in_page", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def admin_only(view: View) -> View:
+    """The view needs an admin token's session (403 for a moderator's)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if principal().role is not Role.ADMIN:
+            abort(403, description="Only an admin token may change a site's policy.")
+        return view(*args, **kwargs)
+
+    return signed_in(wrapper)  # type: ignore[return-value]
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after sign-in: a path of this page only (no open redirect)."""
+    if target and target.startswith("/moderate/") and not target.startswith("//"):
+        return target
+    return url_for("moderate.queue")

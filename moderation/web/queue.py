@@ -1,0 +1,259 @@
+"""The queue page: tabs per status with counts, the API's filters and sorts, keyset pages, and the
+decisions the page's script (or a plain form) posts.
+
+The filters, sorts and cursors are the review API's own (``moderation.api.review``), validated by
+its schema, so the page and ``GET /v1/review/queue`` always list the same comments; decisions go
+through ``decide_many``, the API's bulk path, into the same audit log and webhook events.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import marshmallow as ma
+from flask import abort, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.labels import LABELS
+from moderation.api.queries import filtered, site_scope
+from moderation.api.review import SCORE_SORTS, after_cursor, encode_cursor, sort_key
+from moderation.authors import with_author_records
+from moderation.decisions import apply_moderator_decision
+from moderation.http.auth import Principal
+from moderation.schemas.common import ACTIONS
+from moderation.schemas.review import ReviewQueueArgsSchema
+from moderation.storage import Comment, CommentStatus, Site, db
+from moderation.web import bp
+from moderation.web.access import principal, safe_next, signed_in
+from moderation.web.highlight import runs, span_list
+
+# Tab -> (status, reason): "unscored" is the held comments no model could score.
+TABS: dict[str, tuple[str, str | None]] = {
+    "held": (CommentStatus.HELD.value, None),
+    "unscored": (CommentStatus.HELD.value, "unscored"),
+    "rejected": (CommentStatus.REJECTED.value, None),
+    "approved": (CommentStatus.APPROVED.value, None),
+}
+FILTERS = ("site", "thread", "reason", "label", "min_score", "author", "sort", "cursor")
+PAGE_SIZE = 25
+EARLIER_COMMENTS = 3
+UTC_MIDNIGHT = time(0, 0, tzinfo=UTC)
+
+
+def day_start(value: str, days: int = 0) -> str:
+    """An ISO date (a date input's value) as the UTC midnight that starts it (plus ``days``)."""
+    day = date.fromisoformat(value) + timedelta(days=days)
+    return datetime.combine(day, UTC_MIDNIGHT).isoformat()
+
+
+def queue_args(raw: Any) -> tuple[str, dict[str, Any]]:
+    """The tab and the API's queue arguments for the page's query string (422 page if invalid)."""
+    tab = raw.get("tab", "held")
+    if tab not in TABS:
+        tab = "held"
+    args = {name: raw[name] for name in FILTERS if raw.get(name)}
+    status, reason = TABS[tab]
+    args["status"] = status
+    if reason:
+        args["reason"] = reason
+    try:
+        # The date inputs give days; "until" includes its day.
+        if raw.get("since"):
+            args["since"] = day_start(raw["since"])
+        if raw.get("until"):
+            args["until"] = day_start(raw["until"], days=1)
+        return tab, ReviewQueueArgsSchema().load({**args, "limit": PAGE_SIZE})
+    except (ValueError, ma.ValidationError) as error:
+        messages = error.messages if isinstance(error, ma.ValidationError) else str(error)
+        abort(422, description=f"The filters are not valid: {messages}")
+
+
+def visible_sites(session: Session, who: Principal) -> list[Site]:
+    query = select(Site).order_by(Site.name)
+    if who.site_id is not None:
+        query = query.where(Site.id == who.site_id)
+    return list(session.scalars(query))
+
+
+def tab_counts(session: Session, args: dict[str, Any], site_id: int | None) -> dict[str, int]:
+    """Comments per tab under the same filters (the tab's own reason aside)."""
+    common = {k: v for k, v in args.items() if k not in ("status", "cursor")}
+    if args.get("reason") == "unscored":
+        common.pop("reason")
+    by_status = dict(
+        session.execute(
+            filtered(select(Comment.status, func.count()).group_by(Comment.status), common, site_id)
+        ).all()
+    )
+    unscored = session.scalar(
+        filtered(select(func.count()), {**common, "reason": "unscored"}, site_id).where(
+            Comment.status == CommentStatus.HELD.value
+        )
+    )
+    counts = {tab: by_status.get(status, 0) for tab, (status, _) in TABS.items()}
+    counts["unscored"] = unscored or 0
+    return counts
+
+
+def page_of(
+    session: Session, args: dict[str, Any], site_id: int | None
+) -> tuple[list[Comment], str | None]:
+    """One keyset page of the queue and the cursor of the next (None on the last)."""
+    query = filtered(select(Comment), args, site_id).where(Comment.status == args["status"])
+    key, descending = sort_key(args)
+    if args["sort"] in SCORE_SORTS:
+        query = query.where(key.is_not(None))
+    if "cursor" in args:
+        query = after_cursor(query, args["cursor"], args)
+    order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
+    rows = list(session.scalars(query.order_by(*order).limit(args["limit"] + 1)))
+    items = list(with_author_records(session, rows[: args["limit"]]))
+    more = len(rows) > args["limit"]
+    return items, encode_cursor(items[-1], args) if more else None
+
+
+def earlier_comments(session: Session, comments: list[Comment]) -> dict[str, list[Comment]]:
+    """Per comment id: its author's latest other comments on the site (by e-mail hash)."""
+    found: dict[str, list[Comment]] = {}
+    cache: dict[tuple[int, str], list[Comment]] = {}
+    for comment in comments:
+        if comment.author_hash is None:
+            continue
+        pair = (comment.site_id, comment.author_hash)
+        if pair not in cache:
+            cache[pair] = list(
+                session.scalars(
+                    select(Comment)
+                    .where(Comment.site_id == pair[0], Comment.author_hash == pair[1])
+                    .order_by(Comment.created_at.desc(), Comment.id.desc())
+                    .limit(EARLIER_COMMENTS + len(comments))
+                )
+            )
+        others = [c for c in cache[pair] if c.id != comment.id]
+        found[comment.id] = others[:EARLIER_COMMENTS]
+    return found
+
+
+def card(comment: Comment, earlier: list[Comment]) -> dict[str, Any]:
+    """What the template shows of one comment."""
+    scores = sorted((comment.scores or {}).items(), key=lambda item: -float(item[1]))
+    return {
+        "comment": comment,
+        "runs": runs(comment.text, comment.explanations),
+        "spans": span_list(comment.text, comment.explanations),
+        "scores": [(label, float(value)) for label, value in scores],
+        "author_counts": getattr(comment, "author_counts", None),
+        "earlier": earlier,
+        "thread_link": web_link(comment.thread_url),
+    }
+
+
+def web_link(url: str | None) -> str | None:
+    """The URL if it is an http(s) one (the only kind the page links to)."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+@bp.get("/")
+@signed_in
+def queue() -> str:
+    session = db.session()
+    who = principal()
+    tab, args = queue_args(request.args)
+    site_id = site_scope(session, who, args.get("site"))
+    items, next_cursor = page_of(session, args, site_id)
+    earlier = earlier_comments(session, items)
+    query = {name: value for name, value in request.args.items() if name != "cursor"}
+    return render_template(
+        "queue.html",
+        tab=tab,
+        tabs=list(TABS),
+        counts=tab_counts(session, args, site_id),
+        cards=[card(comment, earlier.get(comment.id, [])) for comment in items],
+        filters=request.args,
+        sites=visible_sites(session, who),
+        labels=LABELS,
+        next_url=url_for("moderate.queue", **query, cursor=next_cursor) if next_cursor else None,
+        first_url=url_for("moderate.queue", **query) if "cursor" in args else None,
+        status=args["status"],
+        actions=ACTIONS,
+    )
+
+
+def decide_many(
+    session: Session,
+    who: Principal,
+    ids: list[str],
+    action: str,
+    reason: str | None,
+    expected_status: str | None,
+) -> list[dict[str, Any]]:
+    """TEMPORARY copy of the API's bulk loop (to move to moderation.decisions)."""
+    ids = list(dict.fromkeys(ids))
+    query = select(Comment).where(Comment.id.in_(ids))
+    if expected_status:
+        query = query.with_for_update()
+    found = {c.id: c for c in session.scalars(query) if who.can_access_site(c.site_id)}
+    results: list[dict[str, Any]] = []
+    for comment_id in ids:
+        comment = found.get(comment_id)
+        if comment is None:
+            results.append({"id": comment_id, "result": "not_found", "status": None})
+        elif (expected_status or comment.status) != comment.status:
+            results.append({"id": comment_id, "result": "conflict", "status": comment.status})
+        else:
+            decision = apply_moderator_decision(session, comment, action, who.key_id, reason)
+            session.flush()
+            results.append(
+                {
+                    "id": comment_id,
+                    "result": "decided",
+                    "status": comment.status,
+                    "decision_id": decision.id,
+                }
+            )
+    return results
+
+
+def decision_request() -> dict[str, Any]:
+    """The decision a script (JSON) or a plain form posted: ids, action, reason, expected status."""
+    if request.is_json:
+        body = request.get_json(silent=True) or {}
+        ids = body.get("ids")
+    else:
+        body = request.form
+        ids = request.form.getlist("ids")
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > 500
+        or not all(isinstance(item, str) for item in ids)
+    ):
+        abort(422, description="Choose at least one comment (at most 500).")
+    if body.get("action") not in ACTIONS:
+        abort(422, description=f"The action must be one of {', '.join(ACTIONS)}.")
+    reason = body.get("reason") or None
+    if reason is not None and (
+        not isinstance(reason, str) or len(reason) > 1000 or "\x00" in reason
+    ):
+        abort(422, description="The reason must be text of at most 1000 characters.")
+    expected = body.get("expected_status") or None
+    if expected is not None and expected not in [s.value for s in CommentStatus]:
+        abort(422, description="Unknown expected status.")
+    return {"ids": ids, "action": body["action"], "reason": reason, "expected_status": expected}
+
+
+@bp.post("/decisions")
+@signed_in
+def decisions() -> Any:
+    """Apply one action to the chosen comments, as ``POST /v1/review/decisions`` does."""
+    wanted = decision_request()
+    session = db.session()
+    results = decide_many(session, principal(), **wanted)
+    session.commit()
+    if request.is_json:
+        return jsonify({"results": results})
+    return redirect(safe_next(request.form.get("next")), code=303)

@@ -1,0 +1,32 @@
+"""Sign in with a moderator or admin token, and sign out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from moderation.web import bp
+from moderation.web.access import current_key, safe_next, sign_in, sign_out
+
+
+@bp.get("/signin")
+def sign_in_page() -> Any:
+    if current_key() is not None:
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("signin.html", next=request.args.get("next", ""), failed=False)
+
+
+@bp.post("/signin")
+def sign_in_form() -> Any:
+    if sign_in(request.form.get("token", "")) is None:
+        # Same answer for unknown, revoked and submit-only keys: nothing to learn from it.
+        page = render_template("signin.html", next=request.form.get("next", ""), failed=True)
+        return page, 401
+    return redirect(safe_next(request.form.get("next")), code=303)
+
+
+@bp.post("/signout")
+def sign_out_form() -> Any:
+    sign_out()
+    return redirect(url_for("moderate.sign_in_page"), code=303)
