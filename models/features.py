@@ -18,6 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from models.spam_patterns import pattern_tokens
+
 Record = Mapping[str, Any]
 
 # Links as they look after normalization (obfuscations such as "dot com" are undone there).
@@ -205,8 +207,22 @@ def signal_tokens(record: Record) -> str:
 
 
 def spam_signal_texts(records: Sequence[Record]) -> list[str]:
-    """:func:`signal_tokens` for a batch of records."""
+    """:func:`signal_tokens` for a batch of records (the signals of spam models up to 1.2.0)."""
     return [signal_tokens(r) for r in records]
+
+
+def spam_signal_texts_v2(records: Sequence[Record]) -> list[str]:
+    """The 2.0 signals: :func:`signal_tokens` plus the blog-comment spam patterns.
+
+    A function of its own, not a change to :func:`spam_signal_texts`: a pipeline stores the
+    function by name, so a 1.2.0 artifact keeps scoring exactly as it was trained.
+    """
+    out = []
+    for r in records:
+        base = signal_tokens(r)
+        n_links = len(URL_RE.findall(r.get("norm") or ""))
+        out.append(" ".join([base, *pattern_tokens(r, n_links)]))
+    return out
 
 
 class CharNgramHasher(TransformerMixin, BaseEstimator):

@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from models.features import CharNgramHasher, norm_texts, spam_signal_texts
+from models.features import CharNgramHasher, norm_texts, spam_signal_texts_v2
 from models.labels import SPAM
 
 NAME = "spam"
@@ -27,7 +27,10 @@ ALPHA = {SPAM: 1e-5}
 # "check out my channel" spam lacks (7 of the 8 hand-written link+money spams slipped through).
 SOURCE_WEIGHTS = {
     "youtube-spam-collection": 1.0,
+    "youtube-spam-2014-pilot": 1.0,
     "sms-spam-collection": 0.3,
+    # E-mail bodies: link, phone and money spam that comments get too, in another medium.
+    "spamassassin-public-corpus": 0.15,
     "feedback": 2.0,
     "weak-negatives": 0.25,
 }
@@ -74,7 +77,7 @@ def build_features(n_features: int = 2**17) -> Pipeline:
     )
     signals = Pipeline(
         [
-            ("signals", FunctionTransformer(spam_signal_texts)),
+            ("signals", FunctionTransformer(spam_signal_texts_v2)),
             (
                 "hash",
                 HashingVectorizer(
