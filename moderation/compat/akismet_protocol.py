@@ -39,9 +39,10 @@ SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
 HAM_ROLE = "administrator"
 TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 
-# The documented comment-check / submit fields (``comment_context[]`` arrives as a list).
+# The documented fields of the calls (``key``: verify-key's; ``comment_context[]`` is a list).
 FIELDS = (
     "api_key",
+    "key",
     "blog",
     "user_ip",
     "user_agent",

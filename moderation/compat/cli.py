@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -39,7 +41,7 @@ def secrets_add(site: str) -> None:
     """
     from moderation.compat.coral_secrets import add_secret
 
-    secret = click.get_text_stream("stdin").readline().strip()
+    secret = sys.stdin.readline().strip()
     with db.transaction() as session:
         try:
             row = add_secret(

@@ -69,9 +69,11 @@ def wait_for_result(connection: Redis, job_id: str, deadline: float) -> Any:
 
 
 def forget(connection: Redis, job_id: str) -> None:
-    """Delete the job and its result (best effort: both expire anyway)."""
-    with contextlib.suppress(RedisError):
-        Job(job_id, connection=connection, serializer=JSONSerializer).delete()
+    """Remove the job: from the queue if no worker took it yet, its hash and its result."""
+    with contextlib.suppress(RedisError), connection.pipeline() as pipeline:
+        pipeline.lrem(get_queue(connection, SCORE_QUEUE).key, 0, job_id)
+        pipeline.delete(Job.key_for(job_id), Result.get_key(job_id))
+        pipeline.execute()
 
 
 def score_text(connection: Redis, text: str, wait_ms: int, *, spans: bool) -> dict[str, Any]:
@@ -83,13 +85,15 @@ def score_text(connection: Redis, text: str, wait_ms: int, *, spans: bool) -> di
     key, job_id = transient_key(token), f"transient-{token}"
     deadline = time.monotonic() + wait_ms / 1000
     try:
+        # One MULTI/EXEC: no worker sees the job before the text. RQ starts the MULTI itself,
+        # so the enqueue comes first.
         with connection.pipeline() as pipeline:
-            pipeline.hset(key, mapping={TEXT_FIELD: text, WANT_SPANS_FIELD: "1" if spans else ""})
-            pipeline.expire(key, wait_ms // 1000 + TEXT_GRACE_SECONDS)
             get_queue(connection, SCORE_QUEUE).enqueue(
                 TRANSIENT_JOB, token, job_id=job_id, result_ttl=RESULT_TTL_SECONDS,
                 failure_ttl=RESULT_TTL_SECONDS, pipeline=pipeline,
             )  # fmt: skip
+            pipeline.hset(key, mapping={TEXT_FIELD: text, WANT_SPANS_FIELD: "1" if spans else ""})
+            pipeline.expire(key, wait_ms // 1000 + TEXT_GRACE_SECONDS)
             pipeline.execute()
         answer = wait_for_result(connection, job_id, deadline)
     except RedisError as error:

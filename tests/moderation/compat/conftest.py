@@ -16,6 +16,7 @@ import pytest
 from redis import Redis
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
+from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import select
 
 from moderation.keys import create_key
@@ -26,6 +27,10 @@ BLOG = "https://blog.example"
 
 
 class ThreadWorker(SimpleWorker):
+    """RQ's SimpleWorker as it runs in a thread: a timer, not SIGALRM, enforces job timeouts."""
+
+    death_penalty_class = TimerDeathPenalty
+
     def _install_signal_handlers(self) -> None:
         pass
 

@@ -99,6 +99,7 @@ def test_rotation_two_signatures(app: Any, client: Any, secret: str, live_worker
             select(IntegrationSecret).order_by(IntegrationSecret.id)
         ).revoked_at = site.created_at
     body = coral_request(CLEAN, "c-2")
+    both = f"{sign(SECRET, body)},{sign(NEW_SECRET, body)}"
     assert post(client, MODERATE, body, both).status_code == 204
     assert post(client, MODERATE, body, sign(SECRET, body)).status_code == 401
     assert post(client, MODERATE, body, sign(NEW_SECRET, body)).status_code == 204
