@@ -3,7 +3,7 @@
 ``POST /v1/comments`` validates the body with the service's own ``CommentSubmitSchema`` and answers
 202 with a fresh id, like the real endpoint, but with no database, no Redis and no key check. Served
 by gunicorn with the same command line as ``moderation serve``
-(``moderation.cli.gunicorn_command``), it is the ceiling the real API is compared against.
+(``moderation.cli.service.gunicorn_command``), it is the ceiling the real API is compared against.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, request
 
-from moderation.schemas import CommentSubmitSchema
+from moderation.schemas.comments import CommentSubmitSchema
 
 app = Flask(__name__)
 schema = CommentSubmitSchema()

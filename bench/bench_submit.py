@@ -1,12 +1,12 @@
 """Accepted submissions per second: the real API next to a validation-only endpoint.
 
 Both run under gunicorn with ``moderation serve``'s command line (``--workers 3 --threads N``,
-gthread; ``moderation.cli.gunicorn_command``): the real API (``python -m moderation serve``: key check, INSERT, COMMIT,
-RQ enqueue, 202) and ``bench/baseline_app.py`` (the same marshmallow schema, nothing else). ``wrk``
-drives both with the same POST bodies and connections, in alternating rounds, so machine noise hits
-both alike; the figure is the ratio of the medians. Only 202s count as accepted; every other
-answer and socket error is counted and reported. After the runs, the comments in the database are
-counted: every 202 must be a committed row.
+gthread; ``moderation.cli.service.gunicorn_command``): the real API (``python -m moderation
+serve``: key check, INSERT, COMMIT, RQ enqueue, 202) and ``bench/baseline_app.py`` (the same
+marshmallow schema, nothing else). ``wrk`` drives both with the same POST bodies and connections,
+in alternating rounds, so machine noise hits both alike; the figure is the ratio of the medians.
+Only 202s count as accepted; every other answer and socket error is counted and reported. After
+the runs, the comments in the database are counted: every 202 must be a committed row.
 
 wrk's own ceiling is measured against a canned-answer server (no parsing, no framework), and wrk's
 CPU time is reported for every run, so a figure limited by the client would show.

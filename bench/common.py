@@ -32,12 +32,12 @@ if str(REPO) not in sys.path:
 from redis import Redis  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from moderation.auth import create_key  # noqa: E402
-from moderation.cli import gunicorn_command  # noqa: E402
-from moderation.embedded import EmbeddedRedis  # noqa: E402
+from moderation.cli.embedded import EmbeddedRedis  # noqa: E402
+from moderation.cli.service import gunicorn_command  # noqa: E402
+from moderation.keys import create_key  # noqa: E402
 from moderation.migrations import upgrade  # noqa: E402
 from moderation.storage import Database, Role, Site  # noqa: E402
-from tests.processes import Child, free_port, log_tail, wait_until  # noqa: E402, F401
+from tests.system.processes import Child, free_port, log_tail, wait_until  # noqa: E402, F401
 
 HOST = "127.0.0.1"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -192,8 +192,8 @@ def backend(kind: str) -> Iterator[Backend]:
 
 
 # -- processes -----------------------------------------------------------------------------------
-# Children come from tests/processes.py (own process group, log file, stop by pid): the same code
-# the end-to-end tests start the service with.
+# Children come from tests/system/processes.py (own process group, log file, stop by pid): the
+# same code the end-to-end tests start the service with.
 
 
 def wait_http(child: Child, url: str, timeout: float = 60.0) -> Child:

@@ -1,29 +1,31 @@
 """Self-hosted comment moderation: the Flask app factory.
 
 The web process never imports scikit-learn or the workers: it validates, stores, enqueues comment
-ids by dotted path and serves the review API.
+ids by dotted path and serves the review API. This module imports nothing at import time, so a
+worker that imports ``moderation.storage`` does not load Flask or the web stack with it.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from moderation import auth, cors, inputs, limits
-from moderation import config as settings
-from moderation.errors import Api
-from moderation.queue import connect
-from moderation.storage import Database
-
-db = Database()
-openapi = Api()
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then ``config`` on top (tests pass theirs)."""
+    import logging
+
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from moderation import cli, http, webhooks
+    from moderation import config as settings
+    from moderation.api import BLUEPRINTS
+    from moderation.extensions import api, db, limiter
+    from moderation.queue import connect
+
     app = Flask(__name__)
     app.config.update(settings.load(config))
     app.config.update(
@@ -42,20 +44,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     app.extensions["redis"] = connect(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
-    openapi.init_app(app)
-    # Checks before any view, in this order: rate limits, CORS preflight, a valid key (401), then
-    # body and text limits; the views check roles and objects.
-    limits.init_app(app)
-    cors.init_app(app)
-    auth.init_app(app)
-    inputs.init_app(app)
-
-    from moderation.api import comments, feedback, health, review, sites, stats, webhooks
-
-    for resource in (comments, review, health, feedback, sites, webhooks, stats):
-        openapi.register_blueprint(resource.blp)
-
-    from moderation import cli
-
+    # Webhook deliveries recorded in a request are enqueued on the app's Redis after the commit.
+    webhooks.install(app_connection)
+    api.init_app(app)
+    http.init_app(app, limiter)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
     cli.init_app(app)
     return app
+
+
+def app_connection() -> Any:
+    """The Redis connection of the Flask app at hand, if any (for ``webhooks.install``)."""
+    from flask import current_app, has_app_context
+
+    return current_app.extensions.get("redis") if has_app_context() else None

@@ -38,6 +38,9 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "MODELS_DIR": ("", str),
     # How often a worker asks the database whether another model version was promoted.
     "MODEL_CHECK_SECONDS": (5.0, float),
+    # Tests only: "module:function" a worker calls with its WorkerContext before the first job
+    # (the fault tests wrap the scorer with it). Refused unless ENV is testing.
+    "TEST_WORKER_HOOK": ("", str),
 }
 
 
@@ -84,6 +87,10 @@ def finalize(config: dict[str, Any]) -> dict[str, Any]:
         config["SECRET_KEY"] = development_secret(data_dir)
     elif config["ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("MODERATION_SECRET_KEY must be at least 32 characters")
+    if config["TEST_WORKER_HOOK"] and config["ENV"] != "testing":
+        raise ConfigurationError(
+            "MODERATION_TEST_WORKER_HOOK is for tests: set MODERATION_ENV=testing"
+        )
     if config["ENV"] == "production" and not config["REDIS_URL"]:
         raise ConfigurationError("REDIS_URL is required in production")
     return config

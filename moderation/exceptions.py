@@ -1,4 +1,8 @@
-"""Exceptions raised by the moderation service; all derive from ModerationError."""
+"""Exceptions raised by the moderation service and its workers; all derive from ModerationError.
+
+HTTP errors are not here: views answer them with ``flask_smorest.abort`` (``moderation.http.errors``
+gives them their one JSON shape).
+"""
 
 from __future__ import annotations
 
@@ -21,10 +25,6 @@ class Conflict(ModerationError):
 
 class PromotionRefused(ModerationError):
     """A model version does worse than the active one on held-out feedback (or was not judged)."""
-
-
-class InjectedFault(ModerationError):
-    """Raised on purpose by the fault-injection hook of the tests (never in production)."""
 
 
 class WebhookDeliveryError(ModerationError):

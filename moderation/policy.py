@@ -54,19 +54,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from models.labels import LABELS, SPAM, Label
+
 # Used when neither the site nor the model manifest gives a hold threshold.
 FALLBACK_HOLD = 0.5
 
+# Labels rejected automatically by default, and at what score; every other label only holds.
+DEFAULT_REJECT = {SPAM: 0.97, Label.SEVERE_TOXICITY.value: 0.95}
+
 DEFAULT_POLICY: dict[str, Any] = {
-    "thresholds": {
-        "spam": {"hold": None, "reject": 0.97},
-        "toxicity": {"hold": None, "reject": None},
-        "severe_toxicity": {"hold": None, "reject": 0.95},
-        "insult": {"hold": None, "reject": None},
-        "identity_attack": {"hold": None, "reject": None},
-        "threat": {"hold": None, "reject": None},
-        "profanity": {"hold": None, "reject": None},
-    },
+    "thresholds": {label: {"hold": None, "reject": DEFAULT_REJECT.get(label)} for label in LABELS},
     "premoderation": False,
     "trusted_after": None,
     "banned_words": [],
@@ -221,6 +218,27 @@ def decide(
     if reasons:
         return Verdict("held", reasons, suspect)
     return Verdict("approved", [])
+
+
+def word_explanations(text: str, verdict: Verdict) -> dict[str, Any]:
+    """Where the listed words behind the verdict stand in the comment as written.
+
+    Keyed ``banned_word`` or ``suspect_word`` like the reason, in the shape of the models'
+    explanations, so a moderator's screen highlights both the same way. Called by the worker;
+    it folds the text with the models' normalization (imported here, not at module import, so
+    the web process never loads it).
+    """
+    if not verdict.words:
+        return {}
+    from models.text import normalize, normalize_with_offsets, to_original_span
+
+    normalized, offsets = normalize_with_offsets(text)
+    spans = []
+    for start, end, _word in word_spans(normalized, verdict.words, normalize):
+        first, last = to_original_span(offsets, start, end, text)
+        spans.append({"start": first, "end": last, "text": text[first:last], "weight": 1.0})
+    kind = "banned_word" if "banned_word" in verdict.reasons else "suspect_word"
+    return {kind: spans}
 
 
 def unscored() -> Verdict:

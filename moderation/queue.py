@@ -1,9 +1,10 @@
-"""Enqueue jobs by dotted path, and the sweeper that re-enqueues what Redis lost.
+"""Every enqueue (by dotted path), the job ids, the retry schedules, and the sweepers.
 
-Redis carries only comment ids; the database is the source of truth. An enqueue that fails (Redis
-down, a network blip) is logged and forgiven: the comment stays ``pending`` in the database and
-``sweep`` enqueues it again once it is older than ``SWEEP_AFTER_SECONDS``. The web process imports
-this module but never ``workers``: jobs are named by their dotted path.
+Redis carries only ids; the database is the source of truth. Every job goes through ``enqueue``,
+which forgives a Redis that cannot take it (down, a network blip): the failure is logged, the row
+stays ``pending`` in the database, and a sweeper enqueues it again once it is older than
+``SWEEP_AFTER_SECONDS`` (``sweep`` for comments, ``sweep_deliveries`` for webhook deliveries).
+The web process imports this module but never ``workers``: jobs are named by their dotted path.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.storage import Comment, CommentStatus, utcnow
+from moderation.storage import Comment, CommentStatus, DeliveryStatus, WebhookDelivery, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,13 @@ EXPLAIN_QUEUE = "explain"
 WORKER_QUEUES = (SCORE_QUEUE, WEBHOOK_QUEUE, EXPLAIN_QUEUE)
 SCORE_JOB = "workers.jobs.score_comment"
 EXPLAIN_JOB = "workers.jobs.explain_comment"
+DELIVER_JOB = "workers.jobs.deliver_webhook"
 # Back-off between retries of a failed scoring job, in seconds.
 SCORE_RETRY_INTERVALS = [1, 5, 15]
+# Seconds between delivery attempts: 7 attempts over about 8.5 hours, as receivers come back.
+WEBHOOK_RETRY_INTERVALS = [10, 60, 300, 1800, 7200, 21600]
+# How long Redis keeps a job that failed for good (for a look with `rq info`), in seconds.
+FAILURE_TTL = 7 * 24 * 3600
 
 
 def connect(url: str) -> Redis:
@@ -42,37 +48,78 @@ def get_queue(connection: Redis, name: str = SCORE_QUEUE) -> Queue:
     return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
-def enqueue_score(connection: Redis, comment_id: str) -> bool:
-    """Ask a worker to score a comment; False (and a log line) if Redis could not take it."""
+def enqueue(
+    connection: Redis,
+    queue: str,
+    job: str,
+    argument: str | int,
+    *,
+    job_id: str,
+    retry_intervals: list[int] | None = None,
+    failure_ttl: int = FAILURE_TTL,
+    then: str = "the sweeper will",
+) -> bool:
+    """Enqueue ``job(argument)`` by dotted path; False (and a log line) if Redis cannot take it.
+
+    ``then`` says in the log line what happens to the work instead.
+    """
+    retry = (
+        Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
+    )
     try:
         # One MULTI/EXEC round trip: without a pipeline of ours, RQ sends two.
         with connection.pipeline() as pipeline:
-            get_queue(connection).enqueue(
-                SCORE_JOB,
-                comment_id,
-                job_id=score_job_id(comment_id),
-                retry=Retry(max=len(SCORE_RETRY_INTERVALS), interval=SCORE_RETRY_INTERVALS),
+            get_queue(connection, queue).enqueue(
+                job,
+                argument,
+                job_id=job_id,
+                retry=retry,
                 result_ttl=0,
-                failure_ttl=7 * 24 * 3600,
+                failure_ttl=failure_ttl,
                 pipeline=pipeline,
             )
             pipeline.execute()
     except RedisError as error:
-        logger.warning("could not enqueue comment %s, the sweeper will: %s", comment_id, error)
+        logger.warning("could not enqueue %s, %s: %s", job_id, then, error)
         return False
     return True
+
+
+def enqueue_score(connection: Redis, comment_id: str) -> bool:
+    """Ask a worker to score a comment (retried with back-off if the job fails)."""
+    return enqueue(
+        connection,
+        SCORE_QUEUE,
+        SCORE_JOB,
+        comment_id,
+        job_id=score_job_id(comment_id),
+        retry_intervals=SCORE_RETRY_INTERVALS,
+    )
 
 
 def enqueue_explain(connection: Redis, comment_id: str) -> bool:
     """Ask a worker to explain a decided comment, when the scoring queue is empty (best effort)."""
-    try:
-        get_queue(connection, EXPLAIN_QUEUE).enqueue(
-            EXPLAIN_JOB, comment_id, job_id=f"explain-{comment_id}", result_ttl=0, failure_ttl=3600
-        )
-    except RedisError as error:
-        logger.warning("could not enqueue the explanation of %s: %s", comment_id, error)
-        return False
-    return True
+    return enqueue(
+        connection,
+        EXPLAIN_QUEUE,
+        EXPLAIN_JOB,
+        comment_id,
+        job_id=f"explain-{comment_id}",
+        failure_ttl=3600,
+        then="it stays unexplained",
+    )
+
+
+def enqueue_delivery(connection: Redis, delivery_id: int) -> bool:
+    """Ask a worker to deliver a webhook event (retried over hours if the receiver fails)."""
+    return enqueue(
+        connection,
+        WEBHOOK_QUEUE,
+        DELIVER_JOB,
+        delivery_id,
+        job_id=f"webhook-{delivery_id}",
+        retry_intervals=WEBHOOK_RETRY_INTERVALS,
+    )
 
 
 def score_job_id(comment_id: str) -> str:
@@ -119,6 +166,30 @@ def sweep(session: Session, connection: Redis, older_than_seconds: int, limit: i
     if lost:
         logger.info("sweeper re-enqueued %d of %d pending comments", enqueued, len(ids))
     return enqueued
+
+
+def sweep_deliveries(session: Session, connection: Redis, older_than_seconds: int) -> int:
+    """Re-enqueue deliveries never attempted after ``older_than_seconds``; return how many."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = session.scalars(
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.PENDING.value,
+            WebhookDelivery.attempts == 0,
+            WebhookDelivery.created_at < cutoff,
+        )
+        .order_by(WebhookDelivery.created_at)
+        .limit(1000)
+    ).all()
+    return sum(enqueue_delivery(connection, delivery_id) for delivery_id in ids)
+
+
+def sweep_all(session: Session, connection: Redis, older_than_seconds: int) -> tuple[int, int]:
+    """Both sweeps, as the workers and ``moderation sweep`` run them: (comments, deliveries)."""
+    return (
+        sweep(session, connection, older_than_seconds),
+        sweep_deliveries(session, connection, older_than_seconds),
+    )
 
 
 def verdict_channel(comment_id: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.exceptions import NotFound
-from moderation.schemas import PolicySchema
+from moderation.schemas.sites import PolicySchema
 from moderation.storage import PolicyChange, Site
 
 

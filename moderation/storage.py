@@ -1,4 +1,4 @@
-"""SQLAlchemy models and the database handle shared by the API, the workers and the CLI.
+"""SQLAlchemy models and ``db``, the database handle shared by the API, the workers and the CLI.
 
 One code path serves SQLite (the embedded default) and PostgreSQL (production). Times are stored
 in UTC; SQLite returns them naive, so ``UTCDateTime`` makes every value read back timezone-aware.
@@ -415,3 +415,9 @@ class Database:
             raise
         finally:
             self.session.remove()
+
+
+# The process's database handle: bound by create_app (``init_app``), by the worker and by the
+# commands (``configure``). It lives here, beside the models, so a worker reaches the database
+# without importing Flask or the web stack.
+db = Database()

@@ -6,9 +6,10 @@ decision; the policy's verdict is a compare-and-set on ``pending``, so a scoring
 twice records no second decision and therefore no second event. Each event gets one delivery row
 per subscribed webhook (unique on webhook and event). The ids of new deliveries are kept in the
 session and enqueued on the ``webhooks`` queue only once the transaction has committed, so a
-worker never looks for a row that is not there yet; a delivery whose enqueue was lost is
-re-enqueued by ``sweep_deliveries``. Delivery is at least once: receivers de-duplicate on the
-event id (``Moderation-Event-Id``).
+worker never looks for a row that is not there yet (the listener that does this is installed by
+``install``, called by ``create_app`` and by the worker, never on import); a delivery whose
+enqueue was lost is re-enqueued by ``moderation.queue.sweep_deliveries``. Delivery is at least
+once: receivers de-duplicate on the event id (``Moderation-Event-Id``).
 
 Signing secrets are never stored. A webhook keeps a random salt and its secret is
 ``HMAC-SHA256(SECRET_KEY, "webhook-signing:" + salt)``: shown once when it is made, recomputed by
@@ -27,36 +28,23 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import RedisError
-from rq import Retry
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from moderation.queue import WEBHOOK_QUEUE, get_queue
-from moderation.schemas import EVENT_TYPES
-from moderation.storage import (
-    Comment,
-    Decision,
-    DeliveryStatus,
-    Site,
-    Webhook,
-    WebhookDelivery,
-    WebhookEvent,
-    utcnow,
-)
+from moderation.queue import enqueue_delivery
+from moderation.storage import Comment, Decision, Site, Webhook, WebhookDelivery, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
-SCORED, DECIDED = EVENT_TYPES
-DELIVER_JOB = "workers.jobs.deliver_webhook"
+SCORED = "comment.scored"
+DECIDED = "comment.decided"
+EVENT_TYPES = (SCORED, DECIDED)
 SIGNATURE_HEADER = "Moderation-Signature"
-# Seconds between delivery attempts: 7 attempts over about 8.5 hours, as receivers come back.
-RETRY_INTERVALS = [10, 60, 300, 1800, 7200, 21600]
 # Deliveries waiting in the session for its commit (see the module docstring).
 _PENDING_KEY = "moderation.webhook_deliveries"
 
@@ -178,40 +166,35 @@ def record_event(session: Session, comment: Comment, decision: Decision, kind: s
     session.info.setdefault(_PENDING_KEY, []).extend(delivery.id for delivery in deliveries)
 
 
-# -- enqueueing -------------------------------------------------------------------------------
+# -- enqueueing after the commit ------------------------------------------------------------
+
+ConnectionSource = Callable[[], Redis | None]
+# Where the listener finds a Redis connection, in the order installed (see ``install``).
+_sources: list[ConnectionSource] = []
 
 
-def enqueue_delivery(connection: Redis, delivery_id: int) -> bool:
-    """Ask a worker to deliver; False (and a log line) if Redis could not take it."""
-    try:
-        get_queue(connection, WEBHOOK_QUEUE).enqueue(
-            DELIVER_JOB,
-            delivery_id,
-            job_id=f"webhook-{delivery_id}",
-            retry=Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS)),
-            result_ttl=0,
-            failure_ttl=7 * 24 * 3600,
-        )
-    except RedisError as error:
-        logger.warning("could not enqueue delivery %s, the sweeper will: %s", delivery_id, error)
-        return False
-    return True
+def install(source: ConnectionSource) -> None:
+    """Enqueue the deliveries of every committed session on the Redis that ``source`` returns.
+
+    ``source`` returns the connection at hand (the Flask app's, the running job's) or None; the
+    first one that gives a connection is used. Installing the same source twice changes nothing.
+    """
+    if source not in _sources:
+        _sources.append(source)
+    if not event.contains(Session, "after_commit", _enqueue_after_commit):
+        event.listen(Session, "after_commit", _enqueue_after_commit)
+        event.listen(Session, "after_rollback", _forget_after_rollback)
 
 
 def current_connection() -> Redis | None:
-    """The Redis connection of the running job, or of the Flask app, if either is at hand."""
-    from flask import current_app, has_app_context
-    from rq import get_current_job
-
-    job = get_current_job()
-    if job is not None:
-        return job.connection
-    if has_app_context():
-        return current_app.extensions.get("redis")
+    """The first connection an installed source gives, or None."""
+    for source in _sources:
+        connection = source()
+        if connection is not None:
+            return connection
     return None
 
 
-@event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
     delivery_ids = session.info.pop(_PENDING_KEY, None)
     if not delivery_ids:
@@ -224,22 +207,5 @@ def _enqueue_after_commit(session: Session) -> None:
         enqueue_delivery(connection, delivery_id)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
-
-
-def sweep_deliveries(session: Session, connection: Redis, older_than_seconds: int) -> int:
-    """Re-enqueue deliveries never attempted after ``older_than_seconds``; return how many."""
-    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    ids = session.scalars(
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING.value,
-            WebhookDelivery.attempts == 0,
-            WebhookDelivery.created_at < cutoff,
-        )
-        .order_by(WebhookDelivery.created_at)
-        .limit(1000)
-    ).all()
-    return sum(enqueue_delivery(connection, delivery_id) for delivery_id in ids)

@@ -19,12 +19,12 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, text
 
-from moderation import create_app, db
-from moderation.auth import create_key
-from moderation.embedded import EmbeddedRedis
+from moderation import create_app
+from moderation.cli.embedded import EmbeddedRedis
+from moderation.keys import create_key
 from moderation.migrations import upgrade
 from moderation.queue import WORKER_QUEUES, get_queue
-from moderation.storage import Base, Role, Site
+from moderation.storage import Base, Role, Site, db
 
 SECRET = "test-secret-" + "x" * 32
 
@@ -176,11 +176,15 @@ def scorer() -> Any:
 @pytest.fixture
 def work(app: Any, scorer: Any, redis_url: str) -> Any:
     """Run a real RQ worker in this process until the queues are empty (burst mode)."""
-    from workers import jobs
+    from workers.context import WorkerContext, activate
 
-    jobs.Runtime.scorer = scorer
-    jobs.Runtime.max_attempts = app.config["MAX_SCORE_ATTEMPTS"]
-    jobs.Runtime.secret_key = app.config["SECRET_KEY"]
+    activate(
+        WorkerContext(
+            max_attempts=app.config["MAX_SCORE_ATTEMPTS"],
+            secret_key=app.config["SECRET_KEY"],
+            scorer=scorer,
+        )
+    )
 
     def run() -> None:
         connection = Redis.from_url(redis_url)
@@ -188,3 +192,20 @@ def work(app: Any, scorer: Any, redis_url: str) -> Any:
         SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(burst=True)
 
     return run
+
+
+@pytest.fixture
+def comments(client: Any, keys: Any) -> dict[str, str]:
+    """One stored comment per site, and shop's own origin (the fixture gives both blog's)."""
+    from sqlalchemy import update
+
+    from tests.helpers import SHOP_ORIGIN, post_comment
+
+    with db.transaction() as session:
+        session.execute(update(Site).where(Site.name == "shop").values(origins=[SHOP_ORIGIN]))
+    ids = {}
+    for site in ("blog", "shop"):
+        response = post_comment(client, keys.headers(site))
+        assert response.status_code == 202
+        ids[site] = response.get_json()["id"]
+    return ids

@@ -14,9 +14,8 @@ from typing import Any
 
 import requests
 
-from moderation import db
 from moderation.exceptions import WebhookDeliveryError
-from moderation.storage import DeliveryStatus, WebhookDelivery, utcnow
+from moderation.storage import DeliveryStatus, WebhookDelivery, db, utcnow
 from moderation.webhooks import SIGNATURE_HEADER, signature, signing_secrets
 
 logger = logging.getLogger(__name__)

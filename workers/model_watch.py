@@ -1,10 +1,11 @@
 """Keep a worker's models on the versions the registry marks active, without a restart.
 
-Before a job, :meth:`ModelWatch.current` asks the database which versions are active (one small
-query, at most every ``interval`` seconds) and, when that differs from what the worker holds,
-loads the new versions' bytes through the trusted-type loader and builds a new scorer. A failure
-to check or to load keeps the models in hand: a worker never stops scoring because of a bad
-promotion or a database hiccup, and tries again at the next check.
+Each worker's ``WorkerContext`` holds one ``ModelWatch``. Before a job, :meth:`ModelWatch.current`
+asks the database which versions are active (one small query, at most every ``interval``
+seconds) and, when that differs from what the worker holds, loads the new versions' bytes through
+the trusted-type loader and builds a new scorer. A failure to check or to load keeps the models
+in hand: a worker never stops scoring because of a bad promotion or a database hiccup, and tries
+again at the next check.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moderation import db
-from moderation.model_registry import active_fingerprint, active_models, ensure_baseline
+from moderation.learning.versions import active_fingerprint, active_models, ensure_baseline
+from moderation.storage import db
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -87,6 +88,3 @@ class ModelWatch:
             logger.exception("the model registry is unavailable; loading the model files")
             scorer = None
         return scorer if scorer is not None else load_scorer(models_dir)
-
-
-watch = ModelWatch()

@@ -8,8 +8,8 @@ crash of the process loses at most the job in hand, and the sweeper brings that 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
-import os
 import signal
 import threading
 from typing import Any
@@ -20,10 +20,9 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from moderation import db
-from moderation.queue import WORKER_QUEUES, connect, get_queue, sweep
-from moderation.webhooks import sweep_deliveries
-from workers import jobs, model_watch
+from moderation.queue import WORKER_QUEUES, connect, get_queue, sweep_all
+from moderation.storage import db
+from workers.context import WorkerContext, activate
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +39,7 @@ def sweep_once(connection: Redis, after_seconds: int, interval_seconds: int) -> 
         return 0
     session = db.session()
     try:
-        return sweep(session, connection, after_seconds) + sweep_deliveries(
-            session, connection, after_seconds
-        )
+        return sum(sweep_all(session, connection, after_seconds))
     finally:
         db.remove()
 
@@ -83,18 +80,23 @@ def run_scheduler(redis_url: str, stop: threading.Event) -> None:
         scheduler.release_locks()
 
 
-def prepare(config: dict[str, Any], models_dir: str | None = None) -> None:
-    """Bind the database and load the models (the registry's active versions), before the first
-    job."""
+def prepare(config: dict[str, Any], models_dir: str | None = None) -> WorkerContext:
+    """Bind the database, load the models (the registry's active versions) and activate the
+    worker's context, before the first job."""
     db.configure(config["DATABASE_URL"])
-    jobs.Runtime.max_attempts = config["MAX_SCORE_ATTEMPTS"]
-    jobs.Runtime.secret_key = config["SECRET_KEY"]
-    # The poison marker of the fault-injection tests; ignored unless the service runs as a test.
-    if config["ENV"] == "testing":
-        jobs.Runtime.poison = os.environ.get("MODERATION_FAULT_POISON") or None
-    model_watch.watch.interval = config["MODEL_CHECK_SECONDS"]
-    jobs.Runtime.scorer = model_watch.watch.load(models_dir or config["MODELS_DIR"] or None)
-    logger.info("models loaded: %s", jobs.Runtime.scorer.versions)
+    context = WorkerContext.from_config(config)
+    context.load_models(models_dir or config["MODELS_DIR"] or None)
+    if config["TEST_WORKER_HOOK"]:
+        run_test_hook(config["TEST_WORKER_HOOK"], context)
+    activate(context)
+    return context
+
+
+def run_test_hook(path: str, context: WorkerContext) -> None:
+    """Call the tests' ``module:function`` with the context (config allows it only in testing)."""
+    module, _, name = path.partition(":")
+    getattr(importlib.import_module(module), name)(context)
+    logger.warning("test hook %s installed", path)
 
 
 class ScoringWorker(SimpleWorker):

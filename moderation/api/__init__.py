@@ -1,1 +1,8 @@
-"""The HTTP API: one blueprint per resource."""
+"""The HTTP API: one blueprint per resource (``queries`` holds what several of them share)."""
+
+from __future__ import annotations
+
+from moderation.api import comments, feedback, health, review, sites, stats, webhooks
+
+# In the order of /openapi.json.
+BLUEPRINTS = [module.blp for module in (comments, review, health, feedback, sites, webhooks, stats)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import time
 from typing import Any
@@ -16,26 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from moderation import db
-from moderation.auth import Principal, authenticate
+from moderation.api.queries import load_for
+from moderation.http.auth import authenticate
+from moderation.privacy import keyed_hash
 from moderation.queue import enqueue_score, verdict_channel
-from moderation.schemas import (
+from moderation.schemas.comments import (
     CommentSchema,
     CommentSubmitSchema,
     SubmitHeadersSchema,
     WaitArgsSchema,
 )
-from moderation.storage import Comment, CommentStatus, Role, Site
+from moderation.storage import Comment, CommentStatus, Role, Site, db
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/comments", description="Submit and read")
-
-
-def keyed_hash(value: str | None) -> str | None:
-    """HMAC of personal data (IP, e-mail) with the server secret: comparable, not reversible."""
-    if not value:
-        return None
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, value.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
 def request_fingerprint(body: dict[str, Any]) -> str:
@@ -44,6 +36,7 @@ def request_fingerprint(body: dict[str, Any]) -> str:
 
 def new_comment(site: Site, body: dict[str, Any], idempotency_key: str | None) -> Comment:
     thread = body.get("thread") or {}
+    secret_key = current_app.config["SECRET_KEY"]
     return Comment(
         # The relationship, not just site_id: the response names the site, and a lazy load after
         # the commit would open a second transaction on the request's hot path.
@@ -51,7 +44,7 @@ def new_comment(site: Site, body: dict[str, Any], idempotency_key: str | None) -
         name=body["name"],
         text=body["text"],
         email=body.get("email"),
-        author_hash=keyed_hash(body.get("email")),
+        author_hash=keyed_hash(body.get("email"), secret_key),
         url=body.get("url"),
         thread_id=thread.get("id"),
         thread_url=thread.get("url"),
@@ -61,7 +54,7 @@ def new_comment(site: Site, body: dict[str, Any], idempotency_key: str | None) -
         client_id=body.get("client_id"),
         idempotency_key=idempotency_key,
         request_hash=request_fingerprint(body),
-        ip_hash=keyed_hash(request.remote_addr),
+        ip_hash=keyed_hash(request.remote_addr, secret_key),
         user_agent=(request.user_agent.string or None) and request.user_agent.string[:500],
         referrer=(request.referrer or None) and request.referrer[:2048],
     )
@@ -128,14 +121,6 @@ def wait_for_verdict(session: Session, comment: Comment, wait_ms: int) -> Commen
     finally:
         if pubsub is not None:
             pubsub.close()
-
-
-def load_for(session: Session, principal: Principal, comment_id: str) -> Comment:
-    """The comment, if the caller's key covers its site; 404 otherwise (no existence leak)."""
-    comment = session.get(Comment, comment_id)
-    if comment is None or not principal.can_access_site(comment.site_id):
-        abort(404, message="No such comment.")
-    return comment
 
 
 @blp.route("")

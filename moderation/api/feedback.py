@@ -1,4 +1,4 @@
-"""Moderators' decisions as labelled training data (see ``moderation.feedback`` for the mapping)."""
+"""Moderators' decisions as labelled training data (see ``moderation.learning.labels``)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from moderation import db
-from moderation.api.review import site_scope
-from moderation.auth import authenticate
-from moderation.feedback import Split, feedback_rows
-from moderation.schemas import FeedbackArgsSchema, FeedbackPageSchema
-from moderation.storage import Role
+from moderation.api.queries import site_scope
+from moderation.http.auth import authenticate
+from moderation.learning.labels import Split, feedback_rows
+from moderation.schemas.feedback import FeedbackArgsSchema, FeedbackPageSchema
+from moderation.storage import Role, db
 
 blp = Blueprint("feedback", __name__, url_prefix="/v1", description="Learning from moderators")
 

@@ -11,9 +11,8 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderation import db
 from moderation.queue import SCORE_QUEUE, get_queue
-from moderation.storage import Comment, CommentStatus
+from moderation.storage import Comment, CommentStatus, db
 
 blp = Blueprint("health", __name__, description="Health and metrics")
 

@@ -10,15 +10,13 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
-from moderation import db
-from moderation.api.comments import load_for
-from moderation.auth import Principal, authenticate
+from moderation.api.queries import filtered, load_for, site_scope
 from moderation.authors import with_author_records
 from moderation.decisions import apply_moderator_decision
-from moderation.schemas import (
+from moderation.http.auth import authenticate
+from moderation.schemas.review import (
     AuthorArgsSchema,
     AuthorSchema,
     BulkDecisionSubmitSchema,
@@ -29,7 +27,7 @@ from moderation.schemas import (
     ReviewPageSchema,
     ReviewQueueArgsSchema,
 )
-from moderation.storage import Actor, Comment, Decision, Role, Score, Site
+from moderation.storage import Actor, Comment, Decision, Role, db
 
 blp = Blueprint("review", __name__, url_prefix="/v1", description="Review held comments")
 
@@ -71,41 +69,6 @@ def decode_cursor(cursor: str, args: dict[str, Any]) -> tuple[Any, str]:
         return created_at, str(comment_id)
     except (ValueError, TypeError, binascii.Error):
         abort(422, message="The cursor is not valid.", errors={"query": {"cursor": ["Invalid."]}})
-
-
-def site_scope(session: Session, principal: Principal, site_name: str | None) -> int | None:
-    """The site id to filter on: the key's own site, or the one named (if the key may see it)."""
-    if site_name is None:
-        return principal.site_id
-    site_id = session.scalar(select(Site.id).where(Site.name == site_name))
-    if site_id is None or not principal.can_access_site(site_id):
-        abort(404, message=f"No site named {site_name!r}.")
-    return site_id
-
-
-def filtered(query: Select[Any], args: dict[str, Any], site_id: int | None) -> Select[Any]:
-    """Apply every filter of the review queue except status and the cursor."""
-    if site_id is not None:
-        query = query.where(Comment.site_id == site_id)
-    if "thread" in args:
-        query = query.where(Comment.thread_id == args["thread"])
-    if "author" in args:
-        query = query.where(Comment.author_hash == args["author"])
-    if "since" in args:
-        query = query.where(Comment.created_at >= args["since"])
-    if "until" in args:
-        query = query.where(Comment.created_at < args["until"])
-    if "label" in args:
-        scored = select(Score.id).where(
-            Score.comment_id == Comment.id,
-            Score.label == args["label"],
-            Score.value >= args.get("min_score", 0.0),
-        )
-        query = query.where(scored.exists())
-    if "reason" in args:
-        # reasons is a short JSON list; a LIKE on its text works on SQLite and PostgreSQL alike.
-        query = query.where(cast(Comment.reasons, Text).like(f'%"{args["reason"]}"%'))
-    return query
 
 
 def after_cursor(query: Select[Any], cursor: str, args: dict[str, Any]) -> Select[Any]:

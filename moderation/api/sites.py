@@ -11,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from moderation import db
-from moderation.auth import Principal, authenticate
-from moderation.exceptions import NotFound
+from moderation.api.queries import visible_site
+from moderation.http.auth import Principal, authenticate
 from moderation.policy import merged
-from moderation.schemas import (
+from moderation.schemas.sites import (
     PolicyChangeSchema,
     PolicyOutSchema,
     PolicyPatchSchema,
@@ -23,21 +22,10 @@ from moderation.schemas import (
     SiteCreateSchema,
     SiteSchema,
 )
-from moderation.sites import change_policy, find_site, patched, policy_changes
-from moderation.storage import ApiKey, PolicyChange, Role, Site
+from moderation.sites import change_policy, patched, policy_changes
+from moderation.storage import ApiKey, PolicyChange, Role, Site, db
 
 blp = Blueprint("sites", __name__, url_prefix="/v1/sites", description="Sites and policies")
-
-
-def visible_site(session: Session, principal: Principal, name: str) -> Site:
-    """The site, if the caller's key covers it; 404 otherwise (no existence leak)."""
-    try:
-        site = find_site(session, name)
-    except NotFound:
-        site = None
-    if site is None or not principal.can_access_site(site.id):
-        abort(404, message=f"No site named {name!r}.")
-    return site
 
 
 def policy_view(site: Site) -> dict[str, Any]:

@@ -8,12 +8,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation import db
-from moderation.api.review import filtered, site_scope
-from moderation.auth import authenticate
-from moderation.schemas import StatsArgsSchema, StatsSchema
+from moderation.api.queries import filtered, site_scope
+from moderation.http.auth import authenticate
+from moderation.schemas.stats import StatsArgsSchema, StatsSchema
 from moderation.stats import stats
-from moderation.storage import Role
+from moderation.storage import Role, db
 
 blp = Blueprint("stats", __name__, url_prefix="/v1/stats", description="Moderation figures")
 

@@ -11,10 +11,10 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation import db
-from moderation.api.sites import visible_site
-from moderation.auth import Principal, authenticate
-from moderation.schemas import (
+from moderation.api.queries import visible_site
+from moderation.http.auth import Principal, authenticate
+from moderation.queue import enqueue_delivery
+from moderation.schemas.webhooks import (
     DeliveryArgsSchema,
     DeliveryPageSchema,
     DeliverySchema,
@@ -24,8 +24,8 @@ from moderation.schemas import (
     WebhookSchema,
     WebhookSecretSchema,
 )
-from moderation.storage import DeliveryStatus, Role, Webhook, WebhookDelivery, utcnow
-from moderation.webhooks import enqueue_delivery, new_salt, signing_secret
+from moderation.storage import DeliveryStatus, Role, Webhook, WebhookDelivery, db, utcnow
+from moderation.webhooks import new_salt, signing_secret
 
 blp = Blueprint("webhooks", __name__, url_prefix="/v1", description="Webhooks of a site")
 

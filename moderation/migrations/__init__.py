@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HERE = Path(__file__).parent
+# Alembic announces each of its autogenerate plugins at INFO when it is imported: a dozen lines
+# of noise before every start. The migrations it runs are still logged.
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
+
+
+def quiet_alembic() -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def alembic_config(url: str) -> Config:
+    quiet_alembic()
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     # ConfigParser treats % as interpolation; URLs may contain it (encoded passwords).
@@ -20,4 +33,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision``."""
+    quiet_alembic()
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)

@@ -1,0 +1,261 @@
+"""The operators' commands on the database: ``db``, ``sites``, ``keys``, ``sweep``, ``purge``.
+
+They run inside an app context, as in Flask's tutorial: ``moderation.cli.init_app`` registers them
+on ``app.cli``, and the ``moderation`` group builds the app (settings, database) before running one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import IO, Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import delete, select
+
+from moderation.exceptions import ModerationError, NotFound
+from moderation.storage import db
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply all migrations."""
+    from moderation.migrations import upgrade
+
+    upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is up to date", err=True)
+
+
+@click.group("sites")
+def sites_group() -> None:
+    """Sites that submit comments."""
+
+
+def web_origins(origins: tuple[str, ...]) -> list[str]:
+    """Each ``--origin`` as ``scheme://host[:port]``; a path or a missing scheme is an error."""
+    from urllib.parse import urlsplit
+
+    from moderation.http.cors import normalize_origin
+
+    result = []
+    for origin in origins:
+        normalized = normalize_origin(origin)
+        parts = urlsplit(origin.strip())
+        if normalized is None or parts.path not in {"", "/"} or parts.query or parts.fragment:
+            raise click.BadParameter(
+                f"{origin!r} is not an origin like https://blog.example", param_hint="--origin"
+            )
+        result.append(normalized)
+    return result
+
+
+@sites_group.command("create")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, help="A web origin allowed to post (CORS).")
+@with_appcontext
+def sites_create(name: str, origins: tuple[str, ...]) -> None:
+    """Create a site named NAME."""
+    from moderation.storage import Site
+
+    with db.transaction() as session:
+        if session.scalar(select(Site).where(Site.name == name)) is not None:
+            raise click.ClickException(f"a site named {name!r} exists already")
+        session.add(Site(name=name, origins=web_origins(origins)))
+    click.echo(f"created site {name}", err=True)
+
+
+@sites_group.command("origins")
+@click.argument("name")
+@click.option("--add", "added", multiple=True, help="An origin to allow (CORS).")
+@click.option("--remove", "removed", multiple=True, help="An origin to stop allowing.")
+@with_appcontext
+def sites_origins(name: str, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
+    """Show or change the web origins whose pages may post with the site's key."""
+    from moderation.http.cors import normalize_origin
+    from moderation.storage import Site
+
+    with db.transaction() as session:
+        site = session.scalar(select(Site).where(Site.name == name))
+        if site is None:
+            raise click.ClickException(f"no site named {name!r}")
+        gone = set(web_origins(removed))
+        origins = [o for o in site.origins or [] if normalize_origin(o) not in gone]
+        origins += [origin for origin in web_origins(added) if origin not in origins]
+        site.origins = origins
+    for origin in origins:
+        click.echo(origin)
+
+
+@sites_group.command("list")
+@with_appcontext
+def sites_list() -> None:
+    """List the sites, one name a line."""
+    from moderation.storage import Site
+
+    for name in db.session().scalars(select(Site.name).order_by(Site.name)):
+        click.echo(name)
+
+
+def parse_setting(assignment: str) -> dict[str, Any]:
+    """``thresholds.spam.hold=0.8`` -> ``{"thresholds": {"spam": {"hold": 0.8}}}``.
+
+    The value is JSON (``true``, ``5``, ``null``, ``["a", "b"]``); anything else is a string.
+    """
+    path, sep, raw = assignment.partition("=")
+    if not sep or not path.strip():
+        raise click.BadParameter(f"{assignment!r}: use KEY=VALUE", param_hint="--set")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    for key in reversed(path.strip().split(".")):
+        value = {key: value}
+    return value
+
+
+@sites_group.command("policy")
+@click.argument("name")
+@click.option(
+    "--set", "assignments", multiple=True, help="KEY=VALUE, e.g. thresholds.spam.hold=0.8"
+)
+@click.option(
+    "--file", "policy_file", type=click.File("r"), help="Replace the policy with this JSON."
+)
+@with_appcontext
+def sites_policy(name: str, assignments: tuple[str, ...], policy_file: IO[str] | None) -> None:
+    """Show a site's policy (set and effective) or change it; every change is audited."""
+    import getpass
+
+    import marshmallow as ma
+
+    from moderation.policy import merged
+    from moderation.sites import change_policy, find_site, patched
+
+    with db.transaction() as session:
+        try:
+            site = find_site(session, name)
+        except NotFound as error:
+            raise click.ClickException(str(error)) from None
+        if policy_file is not None or assignments:
+            policy = json.load(policy_file) if policy_file is not None else dict(site.policy or {})
+            for assignment in assignments:
+                policy = patched(policy, parse_setting(assignment))
+            try:
+                change_policy(session, site, policy, f"cli:{getpass.getuser()}")
+            except ma.ValidationError as error:
+                raise click.ClickException(
+                    f"invalid policy: {json.dumps(error.messages)}"
+                ) from None
+        view = {"site": site.name, "policy": site.policy, "effective": merged(site.policy)}
+    click.echo(json.dumps(view, indent=2))
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Site keys, moderator and admin tokens."""
+
+
+@keys_group.command("create")
+@click.option("--site", help="The site the key belongs to (required for submit keys).")
+@click.option(
+    "--role",
+    type=click.Choice(["submit", "moderate", "admin"]),
+    required=True,
+    help="What it may do.",
+)
+@with_appcontext
+def keys_create(site: str | None, role: str) -> None:
+    """Create a key and print it (only the key, on stdout: it is shown once)."""
+    from moderation.keys import create_key
+    from moderation.storage import Role, Site
+
+    with db.transaction() as session:
+        site_row = None
+        if site is not None:
+            site_row = session.scalar(select(Site).where(Site.name == site))
+            if site_row is None:
+                raise click.ClickException(f"no site named {site!r}")
+        if role == "submit" and site_row is None:
+            raise click.ClickException("a submit key needs --site")
+        _, plaintext = create_key(session, Role(role), site_row)
+    click.echo(plaintext)
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """List keys: prefix, role, site, created, revoked (the keys themselves are not stored)."""
+    from moderation.storage import ApiKey
+
+    for key in db.session().scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)):
+        site = key.site.name if key.site is not None else "*"
+        revoked = key.revoked_at.isoformat() if key.revoked_at else "-"
+        click.echo(f"{key.prefix}\t{key.role}\t{site}\t{key.created_at.isoformat()}\t{revoked}")
+
+
+@keys_group.command("revoke")
+@click.argument("prefix")
+@with_appcontext
+def keys_revoke(prefix: str) -> None:
+    """Revoke the key that starts with PREFIX (as listed by ``keys list``); it fails at once."""
+    from moderation.keys import revoke_key
+
+    with db.transaction() as session:
+        try:
+            key = revoke_key(session, prefix)
+        except ModerationError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"revoked {key.role} key {key.prefix}", err=True)
+
+
+@click.command("sweep")
+@click.option("--older-than", default=None, type=int, help="Seconds pending (default: config).")
+@with_appcontext
+def sweep_command(older_than: int | None) -> None:
+    """Re-enqueue comments still pending and webhook deliveries never sent (as workers do)."""
+    from moderation.queue import connect, sweep_all
+
+    redis_url = current_app.config["REDIS_URL"]
+    if not redis_url:
+        raise click.ClickException("REDIS_URL is not set")
+    seconds = current_app.config["SWEEP_AFTER_SECONDS"] if older_than is None else older_than
+    connection = connect(redis_url)
+    with db.transaction() as session:
+        count, deliveries = sweep_all(session, connection, seconds)
+    click.echo(f"re-enqueued {count} pending comments, {deliveries} webhook deliveries", err=True)
+
+
+def parse_age(text: str) -> timedelta:
+    match = re.fullmatch(r"(\d+)([dhm])", text.strip())
+    if not match:
+        raise click.BadParameter("use a number and d, h or m, for example 90d")
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    return timedelta(**{units[match.group(2)]: int(match.group(1))})
+
+
+@click.command("purge")
+@click.option("--older-than", required=True, help="Age, for example 90d, 12h or 30m.")
+@with_appcontext
+def purge_command(older_than: str) -> None:
+    """Delete comments older than an age, with their scores, decisions and personal data."""
+    from moderation.storage import Comment, Decision, Score, utcnow
+
+    cutoff = utcnow() - parse_age(older_than)
+    with db.transaction() as session:
+        old = select(Comment.id).where(Comment.created_at < cutoff)
+        session.execute(delete(Score).where(Score.comment_id.in_(old)))
+        session.execute(delete(Decision).where(Decision.comment_id.in_(old)))
+        count = session.execute(delete(Comment).where(Comment.created_at < cutoff)).rowcount
+    click.echo(f"purged {count} comments older than {older_than}", err=True)
+
+
+COMMANDS = (db_group, sites_group, keys_group, sweep_command, purge_command)

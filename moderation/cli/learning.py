@@ -1,0 +1,213 @@
+"""The ``moderation feedback`` and ``moderation models`` commands: learning from moderators.
+
+The workflow: ``feedback export`` writes moderators' decisions as labelled JSON Lines (without
+the held-out share), ``moderation train --feedback FILE --out DIR`` retrains, ``models register
+DIR`` stores the new versions with their metrics on the held-out feedback, ``models promote``
+makes one active (refused if it does worse than the active version there, unless ``--force``),
+and the workers switch to it within ``MODERATION_MODEL_CHECK_SECONDS``. ``models rollback``
+returns to the previous version. Registered on ``app.cli`` like the other database commands.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from flask.cli import with_appcontext
+
+from moderation.exceptions import ModerationError
+from moderation.storage import db
+
+
+def cli_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def adopt_baseline(session: Any) -> None:
+    """On first use, the shipped models (or ``MODELS_DIR``'s) become the active versions."""
+    from flask import current_app
+
+    from moderation.learning.versions import ensure_baseline
+
+    directory = current_app.config.get("MODELS_DIR")
+    ensure_baseline(session, Path(directory) if directory else None)
+
+
+@click.group("feedback")
+def feedback_group() -> None:
+    """Moderators' decisions as labelled training data."""
+
+
+@feedback_group.command("export")
+@click.option("--out", "out", type=click.File("w"), required=True, help="JSON Lines file, or -.")
+@click.option("--since", type=click.DateTime(), help="Only decisions made at or after (UTC).")
+@click.option("--site", help="Only this site's comments.")
+@click.option(
+    "--split",
+    type=click.Choice(["train", "holdout", "all"]),
+    default="train",
+    show_default=True,
+    help="train leaves out the held-out rows that judge new model versions.",
+)
+@with_appcontext
+def feedback_export(out: IO[str], since: datetime | None, site: str | None, split: str) -> None:
+    """Write labelled rows, one JSON object a line, oldest decision first.
+
+    Each row: text, name, email, url, labels {label: 0|1}, source "feedback", comment_id,
+    decided_at. Only each comment's latest moderator decision counts; see the label mapping
+    in ``moderation/learning/labels.py``.
+    """
+    from datetime import UTC
+
+    from sqlalchemy import select
+
+    from moderation.learning.labels import Split, feedback_rows
+    from moderation.storage import Site
+
+    session = db.session()
+    site_id = None
+    if site is not None:
+        site_id = session.scalar(select(Site.id).where(Site.name == site))
+        if site_id is None:
+            raise click.ClickException(f"no site named {site!r}")
+    count = 0
+    for row, _ in feedback_rows(
+        session,
+        split=Split(split),
+        since=since.replace(tzinfo=UTC) if since else None,
+        site_id=site_id,
+    ):
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    click.echo(f"exported {count} labelled rows ({split})", err=True)
+
+
+@click.group("models")
+def models_group() -> None:
+    """Model versions: list, register, promote, roll back."""
+
+
+def describe(row: Any) -> dict[str, Any]:
+    holdout = row.metrics.get("holdout") or {}
+    candidate = holdout.get("candidate") or {}
+    active = holdout.get("active") or {}
+    return {
+        "name": row.name,
+        "version": row.version,
+        "status": row.status,
+        "sha256": row.sha256,
+        "bytes": row.size,
+        "created_at": row.created_at.isoformat(),
+        "created_by": row.created_by,
+        "promoted_at": row.promoted_at.isoformat() if row.promoted_at else None,
+        "promoted_by": row.promoted_by,
+        "holdout": {
+            "rows": candidate.get("rows"),
+            "score": candidate.get("score"),
+            "measure": candidate.get("measure"),
+            "active_version": active.get("version"),
+            "active_score": active.get("score"),
+        }
+        if holdout
+        else None,
+    }
+
+
+@models_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line, with metrics.")
+@with_appcontext
+def models_list(as_json: bool) -> None:
+    """Every registered version: name, version, status, held-out score (and the active's)."""
+    from moderation.learning.versions import list_versions
+
+    with db.transaction() as session:
+        adopt_baseline(session)
+        rows = list_versions(session)
+        for row in rows:
+            if as_json:
+                click.echo(json.dumps({**describe(row), "metrics": row.metrics}))
+                continue
+            info = describe(row)
+            held = info["holdout"]
+            score = f"{held['score']} vs {held['active_score']}" if held else "-"
+            click.echo(f"{row.name}\t{row.version}\t{row.status}\t{score}\t{info['created_at']}")
+
+
+@models_group.command("register")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def models_register(directory: Path) -> None:
+    """Store the models trained into DIRECTORY as candidates, with held-out metrics."""
+    from moderation.learning.versions import register_directory
+
+    try:
+        with db.transaction() as session:
+            adopt_baseline(session)
+            rows = register_directory(session, directory, cli_actor())
+            described = [describe(row) for row in rows]
+    except (ModerationError, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from None
+    for info in described:
+        click.echo(json.dumps(info))
+
+
+@models_group.command("promote")
+@click.argument("name")
+@click.argument("version")
+@click.option("--force", is_flag=True, help="Promote even if it does worse on held-out feedback.")
+@with_appcontext
+def models_promote(name: str, version: str, force: bool) -> None:
+    """Make VERSION of model NAME the one workers score with (they switch without a restart)."""
+    from moderation.learning.versions import promote
+
+    try:
+        with db.transaction() as session:
+            adopt_baseline(session)
+            evaluation = promote(session, name, version, cli_actor(), force=force)
+    except ModerationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps({"promoted": {"name": name, "version": version}, **evaluation}))
+
+
+@models_group.command("rollback")
+@click.argument("name")
+@with_appcontext
+def models_rollback(name: str) -> None:
+    """Re-activate the version of model NAME that was active before the current one."""
+    from moderation.learning.versions import rollback
+
+    try:
+        with db.transaction() as session:
+            row = rollback(session, name, cli_actor())
+            version = row.version
+    except ModerationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps({"active": {"name": name, "version": version}}))
+
+
+@models_group.command("history")
+@click.argument("name", required=False)
+@with_appcontext
+def models_history(name: str | None) -> None:
+    """The audit log: registrations, promotions (forced or not) and rollbacks, oldest first."""
+    from sqlalchemy import select
+
+    from moderation.storage import ModelEvent
+
+    query = select(ModelEvent).order_by(ModelEvent.id)
+    if name is not None:
+        query = query.where(ModelEvent.name == name)
+    for event in db.session().scalars(query):
+        forced = " (forced)" if event.forced else ""
+        previous = f" (was {event.previous_version})" if event.previous_version else ""
+        click.echo(
+            f"{event.created_at.isoformat()}\t{event.name}\t{event.action}{forced}\t"
+            f"{event.version}{previous}\t{event.actor}"
+        )
+
+
+COMMANDS = (feedback_group, models_group)

@@ -1,0 +1,151 @@
+"""Commands that run the service: ``up`` (everything here), ``serve`` (the API), ``worker``.
+
+They do not build the Flask app: ``serve`` execs gunicorn on ``moderation.wsgi:app``, ``worker``
+starts ``workers.worker`` (imported inside the command: the web process never loads it), and
+``up`` spawns both after migrating the database, with the embedded Redis of ``cli/embedded.py``
+unless ``REDIS_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import select
+
+from moderation import config as settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+@click.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True)
+@click.option("--workers", default=3, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=4, show_default=True, help="Threads per worker (for ?wait=).")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the API under gunicorn."""
+    settings.load()  # fail here, with a clear message, rather than in every gunicorn worker
+    os.execvp(sys.executable, gunicorn_command("moderation.wsgi:app", host, port, workers, threads))
+
+
+def gunicorn_command(app: str, host: str, port: int, workers: int, threads: int) -> list[str]:
+    """The gunicorn command line of ``serve`` for a WSGI ``app`` (the benchmarks reuse it)."""
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--worker-class", "gthread",
+        # No access log: it would record client addresses in clear, which we store only hashed.
+        "--graceful-timeout", "10",
+        # gunicorn 27 opens a control socket at one fixed path per user; several servers on one
+        # host (tests, benchmarks, `up` beside `serve`) would fight over it, and we never use it.
+        "--no-control-socket",
+        app,
+    ]  # fmt: skip
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run a worker: load the models once, score comments, sweep pending ones."""
+    from workers.worker import run
+
+    config = settings.load()
+    if not config["REDIS_URL"]:
+        raise click.ClickException("REDIS_URL is not set")
+    run(config, burst=burst)
+
+
+def first_start(config: dict[str, Any]) -> list[str]:
+    """Create the site ``default`` with a site key and a moderator token if there is no site."""
+    from moderation.keys import create_key
+    from moderation.storage import Database, Role, Site
+
+    database = Database(config["DATABASE_URL"])
+    try:
+        with database.transaction() as session:
+            if session.scalar(select(Site.id).limit(1)) is not None:
+                return []
+            site = Site(name="default", origins=[])
+            session.add(site)
+            session.flush()
+            _, site_key = create_key(session, Role.SUBMIT, site)
+            _, moderator = create_key(session, Role.MODERATE, None)
+            _, admin = create_key(session, Role.ADMIN, None)
+        return [
+            f"  site 'default' key (submit):  {site_key}",
+            f"  moderator token:             {moderator}",
+            f"  admin token:                 {admin}",
+            "  These are shown once; keep them.",
+        ]
+    finally:
+        assert database.engine is not None
+        database.engine.dispose()
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "moderation", *args], env=env)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command("up")
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True)
+@click.option("--workers", "worker_count", default=1, show_default=True, help="Worker processes.")
+def up(host: str, port: int, worker_count: int) -> None:
+    """Run the whole service here: embedded Redis, SQLite, migrations, API and workers."""
+    from moderation.cli.embedded import EmbeddedRedis
+    from moderation.migrations import upgrade
+
+    env = dict(os.environ)
+    config = settings.from_environment()
+    data_dir = Path(config["STATE_DIR"])
+    embedded = None
+    if not config["REDIS_URL"]:
+        embedded = EmbeddedRedis(data_dir / "redis").start()
+        env["REDIS_URL"] = embedded.url
+    config = settings.load({"REDIS_URL": env["REDIS_URL"]})
+    env["MODERATION_DATABASE_URL"] = config["DATABASE_URL"]
+    children: list[subprocess.Popen[bytes]] = []
+    # A service manager stops us with SIGTERM: shut down the children as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        upgrade(config["DATABASE_URL"])
+        keys = first_start(config)
+        children.append(
+            _spawn(["serve", "--host", host, "--port", str(port), "--workers", "2"], env)
+        )
+        children += [_spawn(["worker"], env) for _ in range(worker_count)]
+        click.echo(f"moderation is up: http://{host}:{port}  (API docs: /openapi.json)")
+        click.echo(f"  database: {config['DATABASE_URL']}\n  redis: {env['REDIS_URL']}")
+        for line in keys:
+            click.echo(line)
+        click.echo("Ctrl-C stops everything.")
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise click.ClickException("a service process exited; stopping the others")
+    except KeyboardInterrupt:
+        click.echo("stopping", err=True)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if embedded is not None:
+            embedded.stop()

@@ -1,0 +1,141 @@
+"""Rate limits per client IP and per key, counted in Redis so every API process shares them.
+
+Three limits, all from settings (``limits`` syntax, e.g. ``60 per minute``):
+
+- ``RATE_LIMIT_SUBMIT``: submissions per client IP (one reader, or one abuser of a site key that
+  is public in a comment form);
+- ``RATE_LIMIT_DEFAULT``: requests per client IP, over all endpoints together;
+- ``RATE_LIMIT_KEY``: requests per key, over all endpoints together (a leaked or runaway key).
+
+The client IP is ``request.remote_addr``, which ``ProxyFix`` rewrites only when ``PROXY_HOPS`` is
+set, so a spoofed ``X-Forwarded-For`` does not buy a fresh bucket. Health checks are not limited.
+
+Limits fail open: a rate limit must never turn an accepted comment into an error (DESIGN.md: Redis
+down still means 202). When Redis cannot be reached flask-limiter falls back to counting in each
+process's memory (looser, but still a limit) and probes Redis again with back-off; any other
+storage error is logged and the request goes through.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_limiter import ApplicationLimit, Limiter
+from limits import parse_many
+
+from moderation.exceptions import ConfigurationError
+from moderation.http.auth import bearer_token
+from moderation.keys import hash_key
+from moderation.privacy import keyed_hash
+
+# Endpoints that are never limited: load balancers and monitoring probe them often.
+EXEMPT_BLUEPRINTS = frozenset({"health"})
+SUBMIT_ENDPOINT = "comments.Comments"
+# Seconds a Redis call of the limiter may take before the request goes on without it.
+STORAGE_TIMEOUT_SECONDS = 0.5
+
+
+def client_ip() -> str:
+    """The client address as its keyed hash: no address in clear in Redis or in limit logs."""
+    secret_key = current_app.config["SECRET_KEY"]
+    return (keyed_hash(request.remote_addr, secret_key) or "unknown")[:32]
+
+
+def key_identity() -> str:
+    """The presented key's hash (never the key itself, which must not reach Redis)."""
+    token = bearer_token()
+    return hash_key(token)[:32] if token else ""
+
+
+def is_exempt() -> bool:
+    return request.blueprint in EXEMPT_BLUEPRINTS
+
+
+def is_not_submission() -> bool:
+    return request.endpoint != SUBMIT_ENDPOINT or request.method != "POST"
+
+
+def has_no_key() -> bool:
+    return bearer_token() is None
+
+
+def setting(name: str) -> Any:
+    return lambda: current_app.config[name]
+
+
+def build_limiter() -> Limiter:
+    """A limiter with the three limits (``moderation.extensions.limiter``), bound by ``init_app``.
+
+    The limits read the app's settings when a request comes, so one limiter serves any app.
+    """
+    return Limiter(
+        client_ip,
+        application_limits=[
+            ApplicationLimit(
+                setting("RATE_LIMIT_SUBMIT"),
+                key_function=client_ip,
+                scope="submit-ip",
+                exempt_when=is_not_submission,
+            ),
+            ApplicationLimit(
+                setting("RATE_LIMIT_DEFAULT"),
+                key_function=client_ip,
+                scope="ip",
+                exempt_when=is_exempt,
+            ),
+            ApplicationLimit(
+                setting("RATE_LIMIT_KEY"),
+                key_function=key_identity,
+                scope="key",
+                exempt_when=lambda: is_exempt() or has_no_key(),
+            ),
+        ],
+        strategy="sliding-window-counter",
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+        key_prefix="moderation",
+    )
+
+
+def check_settings(config: dict[str, Any]) -> None:
+    for name in ("RATE_LIMIT_SUBMIT", "RATE_LIMIT_DEFAULT", "RATE_LIMIT_KEY"):
+        try:
+            parse_many(config[name])
+        except ValueError as error:
+            raise ConfigurationError(
+                f"MODERATION_{name}={config[name]!r} is not a rate limit such as '60 per minute'"
+            ) from error
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the breached limit lets a request through again (at least 1)."""
+    # flask-limiter lists the app's limiters here: the one of moderation.extensions.
+    breached = next(iter(current_app.extensions["limiter"])).current_limit
+    try:
+        return max(1, math.ceil(breached.window[0] - time.time())) if breached else 1
+    except Exception:  # the storage went away between the breach and now
+        return 1
+
+
+def init_app(app: Flask, limiter: Limiter) -> None:
+    """Count in the app's Redis; without Redis (or with limits disabled) limit nothing."""
+    check_settings(app.config)
+    redis = app.extensions["redis"]
+    app.config["RATELIMIT_ENABLED"] = bool(app.config["RATE_LIMIT_ENABLED"] and redis is not None)
+    if redis is not None:
+        # Reuse the app's connection settings (a Unix socket for the embedded server, TLS, ...)
+        # with a tighter timeout: a hung Redis must not hold submissions.
+        kwargs = dict(redis.connection_pool.connection_kwargs)
+        kwargs.update(socket_timeout=STORAGE_TIMEOUT_SECONDS, socket_connect_timeout=0.5)
+        pool = redis.connection_pool.__class__(
+            connection_class=redis.connection_pool.connection_class, **kwargs
+        )
+        app.config["RATELIMIT_STORAGE_URI"] = "redis://"
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "connection_pool": pool,
+            "key_prefix": "moderation:limits",
+        }
+    limiter.init_app(app)

@@ -1,0 +1,74 @@
+"""Site keys, moderator and admin tokens: creation, revocation and lookup by hash.
+
+A key is shown once, when it is created; the database keeps only its SHA-256. Keys carry 256 bits
+of randomness, so a plain hash is enough (no slow password hash is needed) and the lookup is an
+indexed equality on the hash, which leaks no timing about the secret itself. The request side
+(the bearer header, 401 and 403) is ``moderation.http.auth``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from moderation.exceptions import Conflict, NotFound
+from moderation.storage import ApiKey, Role, Site, utcnow
+
+KEY_PREFIX = {Role.SUBMIT: "msk_", Role.MODERATE: "mmt_", Role.ADMIN: "mat_"}
+# Characters of a key kept in clear to recognize it: the role tag and 6 random characters.
+PREFIX_LENGTH = 10
+MIN_REVOKE_PREFIX = 6
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(session: Session, role: Role, site: Site | None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its one-time plaintext."""
+    if role is Role.SUBMIT and site is None:
+        raise ValueError("a submit key belongs to one site")
+    plaintext = KEY_PREFIX[role] + secrets.token_urlsafe(32)
+    key = ApiKey(
+        role=role.value,
+        site=site,
+        key_hash=hash_key(plaintext),
+        prefix=plaintext[:PREFIX_LENGTH],
+    )
+    session.add(key)
+    session.flush()
+    return key, plaintext
+
+
+def revoke_key(session: Session, prefix: str) -> ApiKey:
+    """Revoke the one live key whose stored prefix starts ``prefix`` (a whole key works too)."""
+    prefix = prefix.strip()[:PREFIX_LENGTH]
+    if len(prefix) < MIN_REVOKE_PREFIX:
+        raise Conflict(f"give at least {MIN_REVOKE_PREFIX} characters of the key")
+    matches = session.scalars(
+        select(ApiKey).where(ApiKey.prefix.startswith(prefix, autoescape=True))
+    ).all()
+    live = [key for key in matches if key.revoked_at is None]
+    if not live:
+        raise NotFound(f"no live key starts with {prefix!r}")
+    if len(live) > 1:
+        raise Conflict(f"{len(live)} keys start with {prefix!r}; give more characters")
+    live[0].revoked_at = utcnow()
+    return live[0]
+
+
+def find_key(session: Session, plaintext: str) -> ApiKey | None:
+    """The live key with this plaintext, with its site; None if unknown or revoked."""
+    digest = hash_key(plaintext)
+    # The key's site comes in the same query: the views that need it then find it in the session.
+    key = session.scalar(
+        select(ApiKey).options(joinedload(ApiKey.site)).where(ApiKey.key_hash == digest)
+    )
+    if key is None or key.revoked_at is not None:
+        return None
+    # The row was found by its hash; compare again in constant time as defence in depth.
+    return key if hmac.compare_digest(key.key_hash, digest) else None

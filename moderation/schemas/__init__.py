@@ -1,0 +1,1 @@
+"""Marshmallow schemas: one module per blueprint of ``moderation.api``; shared parts in common."""

@@ -1,0 +1,89 @@
+"""The schemas of ``/v1/comments``: a submission and a comment as its site sees it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from moderation.schemas.common import STATUSES, text_field, web_url
+
+
+class ThreadSchema(ma.Schema):
+    id = text_field(1, 200, required=True)
+    url = web_url()
+    title = text_field(0, 500)
+
+
+class CommentSubmitSchema(ma.Schema):
+    name = text_field(1, 100, required=True, metadata={"description": "The author's display name."})
+    text = text_field(1, 10_000, required=True, metadata={"description": "The comment, as typed."})
+    email = fields.Email(validate=validate.Length(max=254))
+    url = web_url()
+    thread = fields.Nested(ThreadSchema)
+    parent_id = text_field(1, 200)
+    language = fields.String(
+        validate=[
+            validate.Length(max=35),  # the column's size (BCP 47 tags in practice stay well below)
+            validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"),
+        ]
+    )
+    client_id = text_field(
+        1,
+        200,
+        metadata={"description": "The site's own id for this comment; also an idempotency key."},
+    )
+
+
+class SubmitHeadersSchema(ma.Schema):
+    """The request headers a submission reads; others are ignored."""
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        # The column's size; visible ASCII, so it never varies with a header's encoding.
+        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[!-~]+$")],
+        metadata={"description": "Retries with the same key and body get the same comment."},
+    )
+
+
+class WaitArgsSchema(ma.Schema):
+    wait = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "Milliseconds to wait for the verdict (capped by the server)."},
+    )
+
+
+class SpanSchema(ma.Schema):
+    start = fields.Integer()
+    end = fields.Integer()
+    text = fields.String()
+    weight = fields.Float()
+
+
+class LinksSchema(ma.Schema):
+    self = fields.String()
+    history = fields.String()
+    decision = fields.String()
+
+
+class CommentSchema(ma.Schema):
+    """A comment as its site sees it: status, verdict, reasons and scores; no personal data."""
+
+    id = fields.String()
+    site = fields.Function(lambda comment: comment.site.name)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    reasons = fields.List(fields.String())
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    scored_at = fields.DateTime(allow_none=True)
+    scores = fields.Dict(keys=fields.String(), values=fields.Float())
+    model_versions = fields.Dict(keys=fields.String(), values=fields.String())
+    explanations = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(SpanSchema)))
+    links = fields.Method("get_links")
+
+    def get_links(self, comment: Any) -> dict[str, str]:
+        base = f"/v1/comments/{comment.id}"
+        return {"self": base, "history": f"{base}/history", "decision": f"{base}/decision"}

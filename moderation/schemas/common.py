@@ -1,0 +1,69 @@
+"""Shared pieces of the schemas: text and URL fields, statuses, actions and the error shape.
+
+The same schemas validate requests, serialize responses and generate ``/openapi.json``. Request
+schemas reject unknown fields (marshmallow's default), so a typo in a field name is a 422 that
+names the field rather than a silently dropped value. One module per blueprint beside this one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+STATUSES = ("pending", "approved", "held", "rejected")
+ACTIONS = ("approve", "reject", "spam", "not_spam")
+
+
+def clean_text(value: str) -> None:
+    # NUL cannot be stored by PostgreSQL and is never part of a real comment; lone surrogates
+    # (invalid Unicode that JSON escapes can smuggle in) cannot be encoded as UTF-8.
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ma.ValidationError("Must be valid Unicode (no unpaired surrogates).") from error
+
+
+def text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(min=minimum, max=maximum), clean_text], **kwargs)
+
+
+# An http(s) URL without spaces or ASCII control characters. One regex both validates and documents
+# it (a format such as "uri" would promise more, or less, than the validator accepts); no \s, which
+# means different characters in Python and in the ECMA regexes of JSON Schema.
+WEB_URL = r"^https?://[^ /?#\x00-\x1f\x7f]+([/?#][^ \x00-\x1f\x7f]*)?$"
+
+
+def web_url(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(max=2048), validate.Regexp(WEB_URL)],
+        metadata={"description": "An http or https URL."},
+        **kwargs,
+    )
+
+
+# A web origin, as browsers send it in the Origin header: scheme, host and port; no path.
+WEB_ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$"
+
+
+def web_origin(**kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(max=300), validate.Regexp(WEB_ORIGIN)],
+        metadata={"description": "A web origin such as https://blog.example (CORS)."},
+        **kwargs,
+    )
+
+
+class ErrorSchema(ma.Schema):
+    """Every error: the HTTP code and name, a sentence for people, and errors per field."""
+
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(
+        required=True,
+        metadata={"description": "Messages per location and field, e.g. json → text → [...]."},
+    )

@@ -1,0 +1,140 @@
+"""The schemas of the review API: the queue, decisions, histories and authors' records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from models.labels import LABELS
+from moderation.schemas.comments import CommentSchema
+from moderation.schemas.common import ACTIONS, STATUSES, text_field
+
+
+class ThreadOutSchema(ma.Schema):
+    id = fields.String(attribute="thread_id", allow_none=True)
+    url = fields.String(attribute="thread_url", allow_none=True)
+    title = fields.String(attribute="thread_title", allow_none=True)
+
+
+class ReviewCommentSchema(CommentSchema):
+    """A comment as a moderator sees it: everything the site sent, the IP only as a hash."""
+
+    name = fields.String()
+    text = fields.String()
+    email = fields.String(allow_none=True)
+    author_hash = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    thread = fields.Function(lambda comment: ThreadOutSchema().dump(comment))
+    parent_id = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
+    client_id = fields.String(allow_none=True)
+    ip_hash = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
+    referrer = fields.String(allow_none=True)
+    author_counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        dump_only=True,
+        metadata={"description": "The author's comments on this site per status (by e-mail)."},
+    )
+
+
+class ReviewQueueArgsSchema(ma.Schema):
+    status = fields.String(load_default="held", validate=validate.OneOf(STATUSES))
+    site = fields.String()
+    thread = fields.String()
+    label = fields.String(validate=validate.OneOf(LABELS))
+    min_score = fields.Float(validate=validate.Range(min=0, max=1))
+    reason = fields.String(validate=validate.Regexp(r"^[a-z_]{1,40}$"))
+    author = fields.String(metadata={"description": "An author hash, as listed with comments."})
+    since = fields.AwareDateTime(default_timezone=None)
+    until = fields.AwareDateTime(default_timezone=None)
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(["newest", "oldest", "score", "score_asc"]),
+        metadata={"description": "By time, or by the score of ``label`` (highest first: score)."},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String()
+
+    @ma.validates_schema
+    def _score_needs_label(self, data: dict[str, Any], **_: Any) -> None:
+        if "min_score" in data and "label" not in data:
+            raise ma.ValidationError("min_score needs a label.", "min_score")
+        if data.get("sort", "").startswith("score") and "label" not in data:
+            raise ma.ValidationError("Sorting by score needs a label.", "sort")
+
+
+class ReviewPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(ReviewCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DecisionSubmitSchema(ma.Schema):
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    reason = text_field(0, 1000)
+    expected_status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={
+            "description": "Decide only if the comment still has this status (409, or "
+            "``conflict`` in a bulk result, otherwise): two moderators on one comment."
+        },
+    )
+
+
+class BulkDecisionSubmitSchema(DecisionSubmitSchema):
+    ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class DecisionSchema(ma.Schema):
+    id = fields.Integer()
+    comment_id = fields.String()
+    actor = fields.String()
+    key_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    reasons = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class HistorySchema(ma.Schema):
+    comment = fields.Nested(ReviewCommentSchema)
+    decisions = fields.List(fields.Nested(DecisionSchema))
+
+
+class BulkItemResultSchema(ma.Schema):
+    id = fields.String()
+    result = fields.String(validate=validate.OneOf(["decided", "not_found", "conflict"]))
+    status = fields.String(allow_none=True, metadata={"description": "The status now."})
+    decision_id = fields.Integer(allow_none=True)
+
+
+class BulkResultSchema(ma.Schema):
+    results = fields.List(fields.Nested(BulkItemResultSchema), metadata={"description": "Per id."})
+    decided = fields.List(fields.String())
+    not_found = fields.List(fields.String())
+    conflict = fields.List(fields.String())
+
+
+class AuthorArgsSchema(ma.Schema):
+    site = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class AuthorSchema(ma.Schema):
+    author_hash = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    first_seen = fields.DateTime(allow_none=True)
+    last_seen = fields.DateTime(allow_none=True)
+    comments = fields.List(
+        fields.Nested(ReviewCommentSchema), metadata={"description": "Newest first."}
+    )
+    decisions = fields.List(
+        fields.Nested(DecisionSchema),
+        metadata={"description": "Moderators' decisions, newest first."},
+    )

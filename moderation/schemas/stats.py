@@ -1,0 +1,42 @@
+"""The schemas of ``/v1/stats``: volumes and overturn rates."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+
+class StatsArgsSchema(ma.Schema):
+    site = fields.String()
+    since = fields.AwareDateTime(default_timezone=None)
+    until = fields.AwareDateTime(default_timezone=None)
+
+
+class OverturnSchema(ma.Schema):
+    decided = fields.Integer(metadata={"description": "Automatic verdicts."})
+    reviewed = fields.Integer(metadata={"description": "Of those, decided on by a moderator."})
+    overturned = fields.Integer(metadata={"description": "Of those, the other way."})
+    overturn_rate = fields.Float(allow_none=True, metadata={"description": "overturned/reviewed"})
+
+
+class AutomaticSchema(ma.Schema):
+    by_verdict = fields.Dict(keys=fields.String(), values=fields.Nested(OverturnSchema))
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Nested(OverturnSchema))
+
+
+class OldestHeldSchema(ma.Schema):
+    id = fields.String()
+    created_at = fields.DateTime()
+    age_seconds = fields.Float()
+
+
+class StatsSchema(ma.Schema):
+    generated_at = fields.DateTime()
+    site = fields.String(allow_none=True)
+    since = fields.DateTime(allow_none=True)
+    until = fields.DateTime(allow_none=True)
+    total = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    oldest_held = fields.Nested(OldestHeldSchema, allow_none=True)
+    automatic = fields.Nested(AutomaticSchema)

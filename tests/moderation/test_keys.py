@@ -1,0 +1,60 @@
+"""Keys and tokens: random, shown once, stored only as hashes, revoked by an unambiguous prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from moderation.storage import (
+    ApiKey,
+    db,
+)
+from tests.helpers import (
+    database_dump,
+    post_comment,
+    run_cli,
+)
+
+
+def test_revoke_refuses_short_or_ambiguous_prefixes(runner: Any, keys: Any) -> None:
+    short = runner.invoke(args=["keys", "revoke", "msk_"])
+    assert short.exit_code != 0 and "at least" in short.output
+    with db.transaction() as session:
+        for prefix in ("msk_AAAAAA", "msk_AAAAAB"):
+            session.add(ApiKey(role="submit", site_id=None, key_hash=prefix * 6, prefix=prefix))
+    ambiguous = runner.invoke(args=["keys", "revoke", "msk_AAAAA"])
+    assert ambiguous.exit_code != 0 and "2 keys start with" in ambiguous.output
+    db.remove()
+    assert db.session().scalar(select(func.count()).where(ApiKey.revoked_at.is_not(None))) == 0
+    assert run_cli(runner, "keys", "revoke", "msk_AAAAAB").exit_code == 0
+
+
+def test_keys_are_random_shown_once_and_stored_only_as_hashes(
+    client: Any, runner: Any, keys: Any, database_url: str
+) -> None:
+    created = [
+        run_cli(runner, "keys", "create", "--site", "blog", "--role", role)
+        for role in ("submit", "submit", "moderate")
+    ]
+    plaintexts = [result.stdout.strip() for result in created]
+    # stdout holds the key alone (scripts capture it); it is new each time and long.
+    assert all(result.stdout == key + "\n" for result, key in zip(created, plaintexts, strict=True))
+    assert len(set(plaintexts)) == 3 and all(len(key) >= 40 for key in plaintexts)
+    assert post_comment(client, {"Authorization": f"Bearer {plaintexts[0]}"}).status_code == 202
+
+    everything = [*plaintexts, *keys.plain.values()]
+    dump = database_dump()
+    raw = b""
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    for key in everything:
+        # Only the 10-character prefix is kept in clear: no 12 characters of a key appear.
+        windows = {key[i : i + 12] for i in range(len(key) - 11)}
+        assert not any(window in dump for window in windows), key[:10]
+        assert not any(window.encode() in raw for window in windows), key[:10]
+    # Nor are the keys anywhere in the API's answers about keys.
+    listing = run_cli(runner, "keys", "list").stdout
+    assert not any(key in listing for key in everything)

@@ -1,0 +1,81 @@
+"""Personal data: client addresses stored only as keyed hashes, old comments purged with theirs."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from moderation import create_app
+from moderation.privacy import keyed_hash
+from moderation.storage import (
+    Comment,
+    Score,
+    WebhookEvent,
+    db,
+    utcnow,
+)
+from tests.helpers import (
+    COMMENT,
+    assert_error,
+    database_dump,
+    from_ip,
+    post_comment,
+    run_cli,
+    stored_ip_hash,
+)
+
+
+def test_client_ip_is_stored_only_as_a_keyed_hash(
+    client: Any, keys: Any, app_config: dict[str, Any]
+) -> None:
+    response = post_comment(client, keys.headers("blog"), **from_ip("203.0.113.50"))
+    stored = stored_ip_hash(response.get_json()["id"])
+    assert "203.0.113.50" not in database_dump()
+    # Keyed: the same address under another secret hashes differently (no rainbow table).
+    other = create_app({**app_config, "SECRET_KEY": "another-secret-" + "y" * 32})
+    assert keyed_hash("203.0.113.50", other.config["SECRET_KEY"]) != stored
+    assert "203.0.113.50" not in json.dumps(response.get_json())
+
+
+def submit_json(client: Any, headers: dict[str, str], body: dict[str, Any]) -> str:
+    response = client.post("/v1/comments", json=body, headers=headers)
+    assert response.status_code == 202
+    return response.get_json()["id"]
+
+
+def test_purge_deletes_old_comments_with_their_personal_data(
+    client: Any, runner: Any, keys: Any
+) -> None:
+    # A webhook, so the decision below also leaves an event (with the comment in its payload).
+    hook = {"url": "https://hooks.example/in"}
+    made = client.post("/v1/sites/blog/webhooks", json=hook, headers=keys.headers("admin"))
+    assert made.status_code == 201
+    old_text = "Remember me? My number is 555-0199, write to me."
+    old = submit_json(client, keys.headers("blog"), {"name": "Grace H", "text": old_text,
+                      "email": "grace@example.org", "url": "https://grace.example/"})  # fmt: skip
+    recent = submit_json(client, keys.headers("blog"), COMMENT)
+    decided = client.post(
+        f"/v1/comments/{old}/decision", json={"action": "spam"}, headers=keys.headers("admin")
+    )
+    assert decided.status_code == 201
+    with db.transaction() as session:
+        session.add(Score(comment_id=old, label="spam", value=0.9, model_version="t"))
+        session.execute(
+            update(Comment)
+            .where(Comment.id == old)
+            .values(created_at=utcnow() - timedelta(days=91))
+        )
+    before = database_dump()
+    assert old in before and old_text in before
+    assert db.session().scalar(select(func.count()).select_from(WebhookEvent)) >= 1
+    result = run_cli(runner, "purge", "--older-than", "90d")
+    assert "purged 1 comments" in result.output
+    # Nothing of the old comment is left in any table: not its id, words, name, e-mail or URL.
+    after = database_dump()
+    for trace in (old, old_text, "Grace H", "grace@example.org", "grace.example"):
+        assert trace not in after, trace
+    assert recent in after
+    assert_error(client.get(f"/v1/comments/{old}", headers=keys.headers("admin")), 404)

@@ -1,0 +1,156 @@
+"""Scoring one comment: count the attempt, score, store the scores and the policy's verdict.
+
+Each step is its own transaction, so an attempt that kills the process still counts (a poison
+comment cannot crash workers forever) and the verdict is written with the scores it rests on.
+The score rows are keyed by (comment, label, model version) and the verdict is a compare-and-set
+on ``pending`` (``moderation.decisions``), so running a step twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import get_current_job
+from sqlalchemy import insert, select
+from sqlalchemy.orm import joinedload
+
+from models.record import CommentRecord
+from models.text import normalize
+from moderation.authors import author_record
+from moderation.decisions import record_verdict
+from moderation.policy import Verdict, decide, unscored, word_explanations
+from moderation.queue import verdict_channel
+from moderation.storage import Comment, CommentStatus, Score, db, utcnow
+
+if TYPE_CHECKING:
+    from models.scorer import Scorer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A scoring attempt as it starts: its number, the comment's status and what the models read."""
+
+    number: int
+    status: str
+    fields: dict[str, Any]
+
+
+def comment_fields(comment: Comment) -> dict[str, Any]:
+    """What the models read of a stored comment (the comment record's fields)."""
+    return CommentRecord.from_attributes(comment).as_fields()
+
+
+def start_attempt(comment_id: str) -> Attempt | None:
+    """Count the attempt and read the comment in one transaction; None if the comment is gone.
+
+    Committed before scoring, so an attempt that kills the process still counts and a poison
+    comment cannot crash workers forever.
+    """
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        if comment is None:
+            return None
+        if comment.status == CommentStatus.PENDING.value:
+            comment.score_attempts += 1
+        return Attempt(comment.score_attempts, comment.status, comment_fields(comment))
+
+
+def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Verdict:
+    """Store the scores and apply the site's policy, in one transaction."""
+    with db.transaction() as session:
+        comment = session.scalars(
+            select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
+        ).one()
+        policy = comment.site.policy
+        # The author's record costs a query; only a policy that trusts authors needs it.
+        author = (
+            author_record(session, comment.site_id, comment.author_hash)
+            if policy.get("trusted_after")
+            else None
+        )
+        verdict = decide(
+            scores, policy, model.thresholds, text=comment.text, normalize=normalize, author=author
+        )
+        versions = {label: model.versions[model.label_models[label]] for label in scores}
+        existing = {
+            (label, version)
+            for label, version in session.execute(
+                select(Score.label, Score.model_version).where(Score.comment_id == comment_id)
+            )
+        }
+        rows = [
+            {
+                "comment_id": comment_id,
+                "label": label,
+                "value": value,
+                "model_version": versions[label],
+                "created_at": utcnow(),
+            }
+            for label, value in scores.items()
+            if (label, versions[label]) not in existing
+        ]
+        if rows:
+            session.execute(insert(Score), rows)
+        if comment.status == CommentStatus.PENDING.value:
+            comment.scores = scores
+            comment.model_versions = dict(model.versions)
+            comment.explanations = word_explanations(comment.text, verdict)
+            comment.scored_at = utcnow()
+            record_verdict(session, comment_id, verdict)
+        return verdict
+
+
+def fail_closed(comment_id: str, error: Exception) -> None:
+    """Hold the comment for a moderator with reason ``unscored``, keeping the error."""
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        if comment is not None:
+            comment.last_error = f"{type(error).__name__}: {error}"[:2000]
+        record_verdict(session, comment_id, unscored())
+
+
+def announce(comment_id: str, status: str) -> None:
+    """Tell API processes waiting on ``?wait=`` that the verdict is in (best effort)."""
+    job = get_current_job()
+    connection: Redis | None = job.connection if job is not None else None
+    if connection is None:
+        return
+    try:
+        connection.publish(verdict_channel(comment_id), status)
+    except RedisError as error:
+        logger.warning("could not announce verdict of %s: %s", comment_id, error)
+
+
+def labels_to_explain(model: Scorer, scores: dict[str, float]) -> list[str]:
+    """The labels at or above their model threshold: those a moderator wants explained."""
+    return [label for label, p in scores.items() if p >= model.thresholds.get(label, 0.5)]
+
+
+def explain(model: Scorer, comment: dict[str, Any], scores: dict[str, float]) -> dict[str, Any]:
+    """Spans of the original text behind each label at or above its model threshold."""
+    labels = labels_to_explain(model, scores)
+    if not labels:
+        return {}
+    return {
+        label: [
+            {"start": s.start, "end": s.end, "text": s.text, "weight": round(s.weight, 4)}
+            for s in spans
+        ]
+        for label, spans in model.explain(comment, labels).items()
+    }
+
+
+def save_explanations(comment_id: str, explanations: dict[str, Any]) -> None:
+    """Add the models' explanations to those of the policy's words (kept in the same field)."""
+    if not explanations:
+        return
+    with db.transaction() as session:
+        comment = session.get(Comment, comment_id)
+        if comment is not None:
+            comment.explanations = {**explanations, **(comment.explanations or {})}
