@@ -9,7 +9,9 @@ with the verdict, so the answer time is the submit-to-verdict time a site sees. 
 - ``analyze``: Perspective ``comments:analyze`` as Coral sends it (``doNotStore: true``: scored
   through the transient job, no row);
 - ``analyze-stored``: the same without ``doNotStore`` (stored, policy, audit log, like ``/v1``);
-- ``check``: Akismet ``comment-check``, form-encoded, stored like ``/v1``.
+- ``check``: Akismet ``comment-check``, form-encoded, stored like ``/v1``;
+- ``v1-wait``: ``POST /v1/comments?wait=5000``, the same path as ``/v1`` sites use it
+  synchronously: the yardstick for the others on a busy machine (report the ratios).
 
     .venv/bin/python bench/bench_compat.py --backend sqlite --backend postgresql --rate 50
 """
@@ -36,15 +38,17 @@ from moderation.storage import Role, Site
 from tests.system.processes import Worker
 
 TARGET_P99_MS = 100.0
-KINDS = ("analyze", "analyze-stored", "check")
+KINDS = ("analyze", "analyze-stored", "check", "v1-wait")
 BLOG = "https://bench.example"
 
 
 class Client:
     """HTTP/1.1 over keep-alive connections, opened as the schedule needs them."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, key: str) -> None:
         self.port = port
+        # Only /v1 reads it; the protocols carry their keys in the query or the form.
+        self.authorization = f"Authorization: Bearer {key}\r\n"
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
 
     async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -58,7 +62,7 @@ class Client:
     async def post(self, path: str, content_type: str, body: bytes) -> tuple[int, bytes]:
         reader, writer = await self.connection()
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {common.HOST}:{self.port}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {common.HOST}:{self.port}\r\n{self.authorization}"
             f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         writer.write(head + body)
@@ -80,6 +84,10 @@ def requests_for(kind: str, keys: dict[str, str], texts: list[str]) -> list[tupl
     """(path, content type, body) for each text."""
     made = []
     for number, text in enumerate(texts):
+        if kind == "v1-wait":
+            body = json.dumps({"name": f"reader {number}", "text": text}).encode()
+            made.append(("/v1/comments?wait=5000", "application/json", body))
+            continue
         if kind == "check":
             form = {
                 "api_key": keys["akismet"],
@@ -105,9 +113,9 @@ def requests_for(kind: str, keys: dict[str, str], texts: list[str]) -> list[tupl
 
 
 async def offer(
-    port: int, requests: list[tuple[str, str, bytes]], rate: float, seconds: float
+    port: int, key: str, requests: list[tuple[str, str, bytes]], rate: float, seconds: float
 ) -> list[dict[str, Any]]:
-    client = Client(port)
+    client = Client(port, key)
     records: list[dict[str, Any]] = []
 
     async def send(number: int, scheduled: float) -> None:
@@ -146,7 +154,7 @@ def compat_keys(backend: common.Backend) -> dict[str, str]:
 
 
 def report(kind: str, backend: str, rate: float, records: list[dict[str, Any]]) -> dict[str, Any]:
-    answered = [r for r in records if r.get("status") == 200]
+    answered = [r for r in records if r.get("status") in (200, 204)]
     latencies = [1000 * (r["answered"] - r["scheduled"]) for r in answered]
     failed = len(records) - len(answered)
     # A failed call counts as infinitely late: it is a miss for the site, not an absence.
@@ -193,9 +201,11 @@ def measure(backend_kind: str, args: argparse.Namespace, log_dir: Path) -> list[
                 Worker(worker, backend.redis_url).wait(timeout=120)
             for kind in args.kind or list(KINDS):
                 requests = requests_for(kind, keys, texts[:1000])
-                asyncio.run(offer(port, requests, 20, 2))  # warm-up: pools, caches
+                asyncio.run(offer(port, keys["submit"], requests, 20, 2))  # warm-up: pools, caches
                 time.sleep(1)
-                records = asyncio.run(offer(port, requests, args.rate, args.duration))
+                records = asyncio.run(
+                    offer(port, keys["submit"], requests, args.rate, args.duration)
+                )
                 results.append(report(kind, backend_kind, args.rate, records))
     return results
 
