@@ -27,7 +27,9 @@ from moderation.schemas.review import ReviewQueueArgsSchema
 from moderation.storage import Comment, CommentStatus, Site, db
 from moderation.web import bp
 from moderation.web.access import principal, safe_next, signed_in
+from moderation.web.figures import current_thresholds, model_thresholds
 from moderation.web.highlight import runs, span_list
+from moderation.web.reasons import reason_texts
 
 # Tab -> (status, reason): "unscored" is the held comments no model could score.
 TABS: dict[str, tuple[str, str | None]] = {
@@ -136,7 +138,9 @@ def earlier_comments(session: Session, comments: list[Comment]) -> dict[str, lis
     return found
 
 
-def card(comment: Comment, earlier: list[Comment]) -> dict[str, Any]:
+def card(
+    comment: Comment, earlier: list[Comment], thresholds: dict[str, dict[str, float | None]]
+) -> dict[str, Any]:
     """What the template shows of one comment."""
     scores = sorted((comment.scores or {}).items(), key=lambda item: -float(item[1]))
     return {
@@ -147,6 +151,7 @@ def card(comment: Comment, earlier: list[Comment]) -> dict[str, Any]:
         "author_counts": getattr(comment, "author_counts", None),
         "earlier": earlier,
         "thread_link": web_link(comment.thread_url),
+        "because": reason_texts(comment, thresholds),
     }
 
 
@@ -166,13 +171,21 @@ def queue() -> str:
     site_id = site_scope(session, who, args.get("site"))
     items, next_cursor = page_of(session, args, site_id)
     earlier = earlier_comments(session, items)
+    from_models = model_thresholds(session)
+    thresholds = {
+        site_id: current_thresholds(policy, from_models)
+        for site_id, policy in {c.site_id: c.site.policy for c in items}.items()
+    }
     query = {name: value for name, value in request.args.items() if name != "cursor"}
     return render_template(
         "queue.html",
         tab=tab,
         tabs=list(TABS),
         counts=tab_counts(session, args, site_id),
-        cards=[card(comment, earlier.get(comment.id, [])) for comment in items],
+        cards=[
+            card(comment, earlier.get(comment.id, []), thresholds[comment.site_id])
+            for comment in items
+        ],
         filters=request.args,
         sites=visible_sites(session, who),
         labels=LABELS,

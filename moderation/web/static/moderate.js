@@ -239,7 +239,10 @@
 
   Queue.prototype.key = function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    const typing = event.target.closest("input, textarea, select, [contenteditable]");
+    // Keys are commands unless the focus is in a field that takes text (a checkbox does not).
+    const typing = event.target.closest(
+      "textarea, select, [contenteditable], input:not([type=checkbox]):not([type=radio])"
+    );
     if (typing) {
       if (event.key === "Escape") event.target.blur();
       return;

@@ -40,6 +40,21 @@ def test_a_held_comment_shows_its_spans_scores_reasons_versions_and_thread(
     assert '<li class="chip reason l-insult">insult</li>' in page
     assert 'value="0.810"' in page and "<code>toxicity-1.2.0</code>" in page
     assert 'href="https://blog.example/post-1"' in page and "First post" in page
+    # Why, in words: the score beside the threshold in force (no model registered here: 0.50).
+    assert "insult scored 0.81 (the site holds at 0.50)" in page
+
+
+def test_a_word_reason_names_the_words(moderator_page: Page) -> None:
+    stored_comment(
+        "blog",
+        "I like Bananas a lot",
+        {"spam": 0.1},
+        reasons=["suspect_word", "premoderation"],
+        explanations={"suspect_word": [{"start": 7, "end": 14, "text": "Bananas", "weight": 1.0}]},
+    )
+    page = moderator_page.get("/moderate/").get_data(as_text=True)
+    words = re.sub(r"<[^>]+>", "", page)
+    assert "a suspect word: Bananas; the site holds every comment (pre-moderation)" in words
 
 
 def test_comment_text_is_escaped_never_markup(moderator_page: Page) -> None:
