@@ -30,7 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, select, update
+from sqlalchemy import text as sql
 
 from bench import common
 from moderation.keys import create_key
@@ -153,7 +154,27 @@ def compat_keys(backend: common.Backend) -> dict[str, str]:
     return {"submit": backend.submit_key, "akismet": akismet_key}
 
 
-def report(kind: str, backend: str, rate: float, records: list[dict[str, Any]]) -> dict[str, Any]:
+def set_synchronous_commit(backend: common.Backend, value: str) -> None:
+    """PostgreSQL only: ``synchronous_commit`` for every later session of the bench database.
+
+    ``off`` lets a commit return before its WAL reaches the disk (a crash may lose the last
+    fraction of a second of commits, never corrupt): how much of the tail is fsync per commit.
+    """
+    if backend.kind != "postgresql" or value == "on":
+        return
+    engine = create_engine(
+        backend.database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    name = backend.database_url.rsplit("/", 1)[1]
+    with engine.connect() as connection:
+        connection.execute(sql(f'ALTER DATABASE "{name}" SET synchronous_commit = {value}'))
+    engine.dispose()
+
+
+def report(
+    kind: str, backend: str, rate: float, records: list[dict[str, Any]], synchronous_commit: str
+) -> dict[str, Any]:
     answered = [r for r in records if r.get("status") in (200, 204)]
     latencies = [1000 * (r["answered"] - r["scheduled"]) for r in answered]
     failed = len(records) - len(answered)
@@ -162,6 +183,7 @@ def report(kind: str, backend: str, rate: float, records: list[dict[str, Any]]) 
     result = {
         "backend": backend,
         "kind": kind,
+        "synchronous_commit": synchronous_commit,
         "offered_per_s": rate,
         "sent": len(records),
         "answered_200": len(answered),
@@ -190,6 +212,7 @@ def measure(backend_kind: str, args: argparse.Namespace, log_dir: Path) -> list[
     texts = common.sample_texts()
     with common.backend(backend_kind) as backend:
         keys = compat_keys(backend)
+        set_synchronous_commit(backend, args.synchronous_commit)
         port = common.free_port()
         api = common.start_api(backend, port, args.api_workers, args.threads, log_dir)
         workers = [
@@ -206,7 +229,9 @@ def measure(backend_kind: str, args: argparse.Namespace, log_dir: Path) -> list[
                 records = asyncio.run(
                     offer(port, keys["submit"], requests, args.rate, args.duration)
                 )
-                results.append(report(kind, backend_kind, args.rate, records))
+                results.append(
+                    report(kind, backend_kind, args.rate, records, args.synchronous_commit)
+                )
     return results
 
 
@@ -218,6 +243,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--api-workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads (calls wait)")
+    parser.add_argument(
+        "--synchronous-commit", choices=("on", "off"), default="on", help="PostgreSQL only"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-compat-") as tmp:
         results = [r for kind in args.backend or ["sqlite"] for r in measure(kind, args, Path(tmp))]
