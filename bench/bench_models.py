@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss_before_load_mb": rss0,
         "cpu": os.cpu_count(),
     }
-    from models.evaluate import cost_rows  # after measuring: its imports must not count
+    from models.evaluate.cost import cost_rows  # after measuring: its imports must not count
 
     rows = cost_rows(figures)
     w = max(len(r[0]) for r in rows)

@@ -59,7 +59,7 @@ def evaluate_artifact(
 
     Higher ``score`` is better; two versions are compared on the same rows.
     """
-    from models.evaluate import label_metrics
+    from models.evaluate.metrics import label_metrics
 
     model = LinearLabels(artifact)
     per_label: dict[str, Any] = {}
