@@ -20,7 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from moderation import cli, http, webhooks
+    from moderation import cli, compat, http, webhooks
     from moderation import config as settings
     from moderation.api import BLUEPRINTS
     from moderation.extensions import api, db, limiter
@@ -50,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     http.init_app(app, limiter)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    # The foreign protocols answer in their own shapes: plain Flask blueprints, not in /openapi.json.
+    for blueprint in compat.blueprints():
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
 

@@ -30,15 +30,18 @@ def hash_key(key: str) -> str:
 
 def create_key(session: Session, role: Role, site: Site | None) -> tuple[ApiKey, str]:
     """Create a key and return it with its one-time plaintext."""
-    if role is Role.SUBMIT and site is None:
-        raise ValueError("a submit key belongs to one site")
-    plaintext = KEY_PREFIX[role] + secrets.token_urlsafe(32)
-    key = ApiKey(
-        role=role.value,
-        site=site,
-        key_hash=hash_key(plaintext),
-        prefix=plaintext[:PREFIX_LENGTH],
-    )
+    if role in (Role.SUBMIT, Role.AKISMET) and site is None:
+        raise ValueError(f"a {role.value} key belongs to one site")
+    if role is Role.AKISMET:
+        # Akismet's clients need exactly 12 characters (moderation.compat.akismet_protocol).
+        from moderation.compat.akismet_protocol import key_tag, new_key
+
+        plaintext = new_key()
+        prefix = key_tag(plaintext)
+    else:
+        plaintext = KEY_PREFIX[role] + secrets.token_urlsafe(32)
+        prefix = plaintext[:PREFIX_LENGTH]
+    key = ApiKey(role=role.value, site=site, key_hash=hash_key(plaintext), prefix=prefix)
     session.add(key)
     session.flush()
     return key, plaintext

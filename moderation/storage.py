@@ -80,6 +80,8 @@ class Role(enum.StrEnum):
     SUBMIT = "submit"
     MODERATE = "moderate"
     ADMIN = "admin"
+    # A 12-character key for the Akismet protocol (moderation.compat.akismet), bound to one site.
+    AKISMET = "akismet"
 
 
 class Actor(enum.StrEnum):
@@ -345,6 +347,25 @@ class ModelEvent(Base):
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     evaluation: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IntegrationSecret(Base):
+    """A secret another system made and signs with (Coral), sealed under SECRET_KEY.
+
+    Checking a signature needs the secret itself, so it cannot be a hash like ``ApiKey``;
+    ``moderation.compat.sealing`` encrypts and authenticates it.
+    """
+
+    __tablename__ = "integration_secrets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

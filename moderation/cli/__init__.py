@@ -54,7 +54,9 @@ for command in (service.up, service.serve, service.worker, *models.COMMANDS):
 
 def init_app(app: Any) -> None:
     """Register the database commands on ``app.cli`` (they run in an app context)."""
-    for command in (*admin.COMMANDS, *learning.COMMANDS):
+    from moderation.compat import cli as compat_cli
+
+    for command in (*admin.COMMANDS, *learning.COMMANDS, *compat_cli.COMMANDS):
         app.cli.add_command(command)
 
 

@@ -168,7 +168,7 @@ def keys_group() -> None:
 @click.option("--site", help="The site the key belongs to (required for submit keys).")
 @click.option(
     "--role",
-    type=click.Choice(["submit", "moderate", "admin"]),
+    type=click.Choice(["submit", "moderate", "admin", "akismet"]),
     required=True,
     help="What it may do.",
 )
@@ -184,8 +184,8 @@ def keys_create(site: str | None, role: str) -> None:
             site_row = session.scalar(select(Site).where(Site.name == site))
             if site_row is None:
                 raise click.ClickException(f"no site named {site!r}")
-        if role == "submit" and site_row is None:
-            raise click.ClickException("a submit key needs --site")
+        if role in ("submit", "akismet") and site_row is None:
+            raise click.ClickException(f"a {role} key needs --site")
         _, plaintext = create_key(session, Role(role), site_row)
     click.echo(plaintext)
 

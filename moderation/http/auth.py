@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from flask_smorest import abort
 from sqlalchemy.orm import Session
 
+from moderation.compat import BLUEPRINT_NAMES
 from moderation.http.cors import enforce_origin
 from moderation.keys import find_key
 from moderation.storage import ApiKey, Role, db
@@ -64,7 +65,11 @@ def require_key() -> None:
     routes or schemas and costs no parsing); which role may do what is the view's
     ``authenticate``. CORS preflights carry no key and are answered before this (``http/cors.py``).
     """
-    if request.path.startswith(API_PREFIX) and request.method != "OPTIONS":
+    if (
+        request.path.startswith(API_PREFIX)
+        and request.method != "OPTIONS"
+        and request.blueprint not in BLUEPRINT_NAMES  # Coral's: signed, not keyed
+    ):
         presented_key(db.session())
 
 

@@ -27,6 +27,8 @@ from flask import Flask, current_app, request
 from flask_smorest import abort
 from werkzeug.routing import IntegerConverter, Map
 
+from moderation.compat import BLUEPRINT_NAMES
+
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_MIMETYPE = "application/json"
 # Far deeper than any request schema; bounds the work (and the stack) spent on hostile bodies.
@@ -174,8 +176,14 @@ def check_headers() -> None:
 
 
 def check_request() -> None:
-    """Refuse what no view can handle; see the module docstring for the rules."""
+    """Refuse what no view can handle; see the module docstring for the rules.
+
+    The foreign protocols (``moderation.compat``) read their own bodies (Akismet's are forms)
+    and answer bad input in their own shapes; only the header check applies to them.
+    """
     check_headers()
+    if request.blueprint in BLUEPRINT_NAMES:
+        return
     errors: dict[str, Any] = {}
     body = check_body() if request.method in METHODS_WITH_BODY and has_body() else None
     if found := as_errors(bad_strings(body)):
