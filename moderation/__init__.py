@@ -15,12 +15,10 @@ if TYPE_CHECKING:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then ``config`` on top (tests pass theirs)."""
-    import logging
-
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from moderation import cli, compat, http, webhooks
+    from moderation import cli, compat, http, logs, metrics, webhooks
     from moderation import config as settings
     from moderation.api import BLUEPRINTS
     from moderation.extensions import api, db, limiter
@@ -37,7 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=app.config["MAX_BODY_BYTES"],
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Unless the process's logging is set up already (the CLI, pytest, an embedding app).
+    logs.configure(app.config["LOG_FORMAT"], force=False)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -48,11 +47,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     webhooks.install(app_connection)
     api.init_app(app)
     http.init_app(app, limiter)
+    # After the pipeline, so that the request id comes first of all and even a 401 carries it.
+    logs.init_app(app)
+    metrics.init_app(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     # The foreign protocols answer in their own shapes: plain Flask blueprints, not in /openapi.json.
     for blueprint in compat.blueprints():
         app.register_blueprint(blueprint)
+    from moderation import web  # the moderator's page, /moderate/
+
+    web.init_app(app)
     cli.init_app(app)
     return app
 

@@ -9,9 +9,10 @@ the same transaction, so there is exactly one event per decision.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from moderation import webhooks
@@ -84,3 +85,46 @@ def apply_moderator_decision(
     session.add(decision)
     webhooks.record_event(session, comment, decision, webhooks.DECIDED)
     return decision
+
+
+def decide_many(
+    session: Session,
+    comment_ids: Sequence[str],
+    action: str,
+    *,
+    key_id: int | None,
+    note: str | None,
+    expected_status: str | None,
+    covers: Callable[[int], bool],
+) -> list[dict[str, Any]]:
+    """One moderator's action on many comments, with a result per id; the caller commits.
+
+    ``decided``; ``not_found`` (unknown, or of a site ``covers`` refuses: the key learns nothing
+    about it); ``conflict`` (no longer in ``expected_status``: the rows are locked, on PostgreSQL,
+    so that of two moderators the second sees the first's work). The review API's bulk decisions
+    and the moderator's page both decide through here.
+    """
+    ids = list(dict.fromkeys(comment_ids))
+    query = select(Comment).where(Comment.id.in_(ids))
+    if expected_status is not None:
+        query = query.with_for_update()
+    found = {comment.id: comment for comment in session.scalars(query) if covers(comment.site_id)}
+    results: list[dict[str, Any]] = []
+    for comment_id in ids:
+        comment = found.get(comment_id)
+        if comment is None:
+            results.append({"id": comment_id, "result": "not_found", "status": None})
+        elif expected_status not in (None, comment.status):
+            results.append({"id": comment_id, "result": "conflict", "status": comment.status})
+        else:
+            decision = apply_moderator_decision(session, comment, action, key_id, note)
+            session.flush()
+            results.append(
+                {
+                    "id": comment_id,
+                    "result": "decided",
+                    "status": comment.status,
+                    "decision_id": decision.id,
+                }
+            )
+    return results

@@ -17,6 +17,10 @@ key                default                     meaning
                                                minus those rejected, reach this number on the site
 ``banned_words``   ``[]``                      words or phrases that reject a comment
 ``suspect_words``  ``[]``                      words or phrases that hold a comment
+``shadow``         ``false``                   shadow mode: compute and store the verdict, but
+                                               publish (``approved``) with the reasons
+                                               ``shadow_held`` or ``shadow_rejected`` followed
+                                               by the verdict's own; see ``shadowed``
 =================  ==========================  ==================================================
 
 Default thresholds: ``spam`` reject 0.97, ``severe_toxicity`` reject 0.95, every other label
@@ -48,6 +52,7 @@ labels that would have held it anyway.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,6 +70,7 @@ DEFAULT_REJECT = {SPAM: 0.97, Label.SEVERE_TOXICITY.value: 0.95}
 DEFAULT_POLICY: dict[str, Any] = {
     "thresholds": {label: {"hold": None, "reject": DEFAULT_REJECT.get(label)} for label in LABELS},
     "premoderation": False,
+    "shadow": False,
     "trusted_after": None,
     "banned_words": [],
     "suspect_words": [],
@@ -192,10 +198,37 @@ def decide(
 
     ``text`` is the comment as written; ``normalize`` folds it and the word lists alike
     (the worker passes ``models.text.normalize``); ``author`` is None when the comment has no
-    e-mail to recognise its author by.
+    e-mail to recognise its author by. In shadow mode the verdict is ``shadowed``.
     """
+    if not all_finite(scores):
+        return unscored()
     policy = merged(site_policy)
-    model_thresholds = model_thresholds or {}
+    verdict = enforced(scores, policy, model_thresholds or {}, text, normalize, author)
+    return shadowed(verdict) if policy.get("shadow") else verdict
+
+
+def shadowed(verdict: Verdict) -> Verdict:
+    """Shadow mode: publish as if no policy ran, keeping what the policy would have done.
+
+    A hold or a rejection becomes ``approved`` with ``shadow_held`` / ``shadow_rejected`` before
+    the verdict's own reasons (and its words, for the highlights), so a site sees in the queue
+    what the service would do before it enforces anything. A comment no model could score is
+    not a verdict of ``decide`` (``unscored``): it is still held.
+    """
+    if verdict.status == "approved":
+        return verdict
+    return Verdict("approved", [f"shadow_{verdict.status}", *verdict.reasons], verdict.words)
+
+
+def enforced(
+    scores: Mapping[str, float],
+    policy: Mapping[str, Any],
+    model_thresholds: Mapping[str, float],
+    text: str,
+    normalize: Normalizer,
+    author: Author | None,
+) -> Verdict:
+    """The verdict the (merged) policy enforces, in the order of the module docstring."""
     rejected = over(scores, policy, model_thresholds, "reject")
     held = [
         label for label in over(scores, policy, model_thresholds, "hold") if label not in rejected
@@ -239,6 +272,15 @@ def word_explanations(text: str, verdict: Verdict) -> dict[str, Any]:
         spans.append({"start": first, "end": last, "text": text[first:last], "weight": 1.0})
     kind = "banned_word" if "banned_word" in verdict.reasons else "suspect_word"
     return {kind: spans}
+
+
+def all_finite(scores: Mapping[str, Any]) -> bool:
+    """Whether every score is a finite number: NaN is below and above no threshold (every
+    comparison with it is false), so a model that emits one would have its comment approved."""
+    return all(
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        for value in scores.values()
+    )
 
 
 def unscored() -> Verdict:

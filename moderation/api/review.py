@@ -11,10 +11,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from moderation.api.queries import filtered, load_for, site_scope
 from moderation.authors import with_author_records
-from moderation.decisions import apply_moderator_decision
+from moderation.decisions import apply_moderator_decision, decide_many
 from moderation.http.auth import authenticate
 from moderation.schemas.review import (
     AuthorArgsSchema,
@@ -79,6 +80,24 @@ def after_cursor(query: Select[Any], cursor: str, args: dict[str, Any]) -> Selec
     return query.where(or_(key > value, and_(key == value, Comment.id > comment_id)))
 
 
+def queue_page(
+    session: Session, args: dict[str, Any], site_id: int | None
+) -> tuple[list[Comment], str | None]:
+    """One keyset page of the queue (each comment with its author's record) and the cursor of
+    the next page (None on the last); the moderator's page lists the queue through here too."""
+    query = filtered(select(Comment), args, site_id).where(Comment.status == args["status"])
+    key, descending = sort_key(args)
+    if args["sort"] in SCORE_SORTS:
+        query = query.where(key.is_not(None))
+    if "cursor" in args:
+        query = after_cursor(query, args["cursor"], args)
+    order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
+    rows = session.scalars(query.order_by(*order).limit(args["limit"] + 1)).all()
+    items = list(with_author_records(session, rows[: args["limit"]]))
+    more = len(rows) > args["limit"]
+    return items, encode_cursor(items[-1], args) if more else None
+
+
 @blp.route("/review/queue")
 class ReviewQueue(MethodView):
     @blp.arguments(ReviewQueueArgsSchema, location="query")
@@ -96,22 +115,14 @@ class ReviewQueue(MethodView):
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         site_id = site_scope(session, principal, args.get("site"))
-        query = filtered(select(Comment), args, site_id).where(Comment.status == args["status"])
-        key, descending = sort_key(args)
-        if args["sort"] in SCORE_SORTS:
-            query = query.where(key.is_not(None))
-        if "cursor" in args:
-            query = after_cursor(query, args["cursor"], args)
-        order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
-        rows = session.scalars(query.order_by(*order).limit(args["limit"] + 1)).all()
-        items = with_author_records(session, rows[: args["limit"]])
+        items, next_cursor = queue_page(session, args, site_id)
         counts_query = filtered(
             select(Comment.status, func.count()).group_by(Comment.status), args, site_id
         )
         counts = dict(session.execute(counts_query).all())
         return {
             "items": items,
-            "next_cursor": encode_cursor(items[-1], args) if len(rows) > args["limit"] else None,
+            "next_cursor": next_cursor,
             "counts": counts,
         }
 
@@ -149,35 +160,15 @@ class BulkDecisions(MethodView):
         """
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
-        ids = list(dict.fromkeys(body["ids"]))
-        query = select(Comment).where(Comment.id.in_(ids))
-        if "expected_status" in body:
-            query = query.with_for_update()
-        found = {
-            comment.id: comment
-            for comment in session.scalars(query)
-            if principal.can_access_site(comment.site_id)
-        }
-        results = []
-        for comment_id in ids:
-            comment = found.get(comment_id)
-            if comment is None:
-                results.append({"id": comment_id, "result": "not_found", "status": None})
-            elif body.get("expected_status", comment.status) != comment.status:
-                results.append({"id": comment_id, "result": "conflict", "status": comment.status})
-            else:
-                decision = apply_moderator_decision(
-                    session, comment, body["action"], principal.key_id, body.get("reason")
-                )
-                session.flush()
-                results.append(
-                    {
-                        "id": comment_id,
-                        "result": "decided",
-                        "status": comment.status,
-                        "decision_id": decision.id,
-                    }
-                )
+        results = decide_many(
+            session,
+            body["ids"],
+            body["action"],
+            key_id=principal.key_id,
+            note=body.get("reason"),
+            expected_status=body.get("expected_status"),
+            covers=principal.can_access_site,
+        )
         session.commit()
         by_result = {
             kind: [r["id"] for r in results if r["result"] == kind]

@@ -5,7 +5,8 @@ One ``before_request`` check for the whole API, so no view can forget it:
 - a header value with control characters (NUL, CR, LF, ...) → 400;
 - a body larger than ``MAX_BODY_BYTES`` → 413 (checked on ``Content-Length`` before reading; a
   chunked body is read up to the limit by Werkzeug's ``MAX_CONTENT_LENGTH``, then refused);
-- a body that is not ``application/json`` (or JSON in another charset than UTF-8) → 415;
+- a body that is not ``application/json`` (or JSON in another charset than UTF-8) → 415, except
+  the HTML forms of the moderator's page (``/moderate/``), whose views check their fields;
 - a body that is not JSON, or not UTF-8 → 400;
 - a query parameter that ``/openapi.json`` does not list for the operation → 422 naming it;
 - a string anywhere in the JSON body, the query string or the path that holds a NUL character or
@@ -31,6 +32,9 @@ from moderation.compat import BLUEPRINT_NAMES
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_MIMETYPE = "application/json"
+# The moderator's page posts plain HTML forms; its script posts JSON like any API client.
+PAGE_PREFIX = "/moderate/"
+FORM_MIMETYPE = "application/x-www-form-urlencoded"
 # Far deeper than any request schema; bounds the work (and the stack) spent on hostile bodies.
 MAX_DEPTH = 32
 # Integer ids are SQL INTEGER columns (32 bits on PostgreSQL).
@@ -175,6 +179,11 @@ def check_headers() -> None:
         abort(400, message="A header holds control characters.", errors={"headers": bad})
 
 
+def page_form() -> bool:
+    """An HTML form posted to the moderator's page (``moderation.web`` checks its fields)."""
+    return request.path.startswith(PAGE_PREFIX) and request.mimetype == FORM_MIMETYPE
+
+
 def check_request() -> None:
     """Refuse what no view can handle; see the module docstring for the rules.
 
@@ -185,7 +194,11 @@ def check_request() -> None:
     if request.blueprint in BLUEPRINT_NAMES:
         return
     errors: dict[str, Any] = {}
-    body = check_body() if request.method in METHODS_WITH_BODY and has_body() else None
+    body = (
+        check_body()
+        if request.method in METHODS_WITH_BODY and has_body() and not page_form()
+        else None
+    )
     if found := as_errors(bad_strings(body)):
         errors["json"] = found
     if found := as_errors(bad_strings(dict(request.args.lists()))) | unknown_query_parameters():

@@ -30,6 +30,8 @@ class PolicyPatchSchema(ma.Schema):
         keys=fields.String(validate=validate.OneOf(LABELS)), values=fields.Nested(ThresholdSchema)
     )
     premoderation = fields.Boolean()
+    # Verdicts computed and stored, every comment published (moderation.policy.shadowed).
+    shadow = fields.Boolean()
     trusted_after = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
     banned_words = WORD_LIST
     suspect_words = WORD_LIST

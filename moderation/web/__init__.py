@@ -86,4 +86,5 @@ def init_app(app: Flask) -> None:
 from moderation.web import access, policy, queue, signin, stats  # noqa: E402, F401
 
 bp.before_request(access.check_csrf)
+bp.before_request(access.check_form)
 bp.context_processor(lambda: {"csrf_token": access.csrf_token})

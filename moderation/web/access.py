@@ -25,6 +25,7 @@ from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
 from moderation.http.auth import Principal
+from moderation.http.inputs import text_problem
 from moderation.keys import find_key
 from moderation.storage import ApiKey, Role, db
 
@@ -63,6 +64,16 @@ def check_csrf() -> None:
         abort(400, description="The form has expired or did not come from this page; reload it.")
     if not same_origin():
         abort(400, description="The request did not come from this page.")
+
+
+def check_form() -> None:
+    """``before_request`` of the page: a form field that no column can store (NUL) is a 422.
+
+    The API's input checks cover JSON bodies; the page's HTML forms are checked here.
+    """
+    bad = [name for name, values in request.form.lists() if any(text_problem(v) for v in values)]
+    if bad:
+        abort(422, description=f"These fields hold characters that are not text: {', '.join(bad)}.")
 
 
 def sign_in(token: str) -> ApiKey | None:

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from models.labels import LABELS
 from moderation.api.queries import visible_site
-from moderation.policy import merged
+from moderation.policy import FALLBACK_HOLD, merged
 from moderation.sites import change_policy
 from moderation.storage import ApiKey, Site, db, utcnow
 from moderation.web import bp
@@ -98,6 +98,8 @@ def render_policy(
     for label in LABELS:
         limits = effective["thresholds"].get(label, {})
         model_hold = from_models.get(label)
+        # What decide() uses when the site leaves the hold to the model.
+        default_hold = model_hold if model_hold is not None else FALLBACK_HOLD
         hold = limits.get("hold")
         rows.append(
             {
@@ -108,7 +110,7 @@ def render_policy(
                 "preview": shares(
                     total,
                     bins[label],
-                    as_threshold(hold) if hold is not None else model_hold,
+                    as_threshold(hold) if hold is not None else default_hold,
                     as_threshold(limits.get("reject")),
                 ),
             }
@@ -125,6 +127,7 @@ def render_policy(
             days=PREVIEW_DAYS,
             errors=errors or {},
             error_for=partial(error_text, errors or {}),
+            fallback_hold=FALLBACK_HOLD,
         ),
         status,
     )

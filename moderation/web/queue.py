@@ -1,9 +1,10 @@
 """The queue page: tabs per status with counts, the API's filters and sorts, keyset pages, and the
 decisions the page's script (or a plain form) posts.
 
-The filters, sorts and cursors are the review API's own (``moderation.api.review``), validated by
-its schema, so the page and ``GET /v1/review/queue`` always list the same comments; decisions go
-through ``decide_many``, the API's bulk path, into the same audit log and webhook events.
+The page is listed by the review API's own ``queue_page`` with its filters, validated by its schema,
+so the page and ``GET /v1/review/queue`` always list the same comments; decisions go through
+``moderation.decisions.decide_many``, as ``POST /v1/review/decisions`` does, into the same audit
+log and webhook events.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from models.labels import LABELS
 from moderation.api.queries import filtered, site_scope
-from moderation.api.review import SCORE_SORTS, after_cursor, encode_cursor, sort_key
-from moderation.authors import with_author_records
-from moderation.decisions import apply_moderator_decision
+from moderation.api.review import queue_page
+from moderation.decisions import decide_many
 from moderation.http.auth import Principal
 from moderation.schemas.common import ACTIONS
 from moderation.schemas.review import ReviewQueueArgsSchema
@@ -99,23 +99,6 @@ def tab_counts(session: Session, args: dict[str, Any], site_id: int | None) -> d
     return counts
 
 
-def page_of(
-    session: Session, args: dict[str, Any], site_id: int | None
-) -> tuple[list[Comment], str | None]:
-    """One keyset page of the queue and the cursor of the next (None on the last)."""
-    query = filtered(select(Comment), args, site_id).where(Comment.status == args["status"])
-    key, descending = sort_key(args)
-    if args["sort"] in SCORE_SORTS:
-        query = query.where(key.is_not(None))
-    if "cursor" in args:
-        query = after_cursor(query, args["cursor"], args)
-    order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
-    rows = list(session.scalars(query.order_by(*order).limit(args["limit"] + 1)))
-    items = list(with_author_records(session, rows[: args["limit"]]))
-    more = len(rows) > args["limit"]
-    return items, encode_cursor(items[-1], args) if more else None
-
-
 def earlier_comments(session: Session, comments: list[Comment]) -> dict[str, list[Comment]]:
     """Per comment id: its author's latest other comments on the site (by e-mail hash)."""
     found: dict[str, list[Comment]] = {}
@@ -169,7 +152,7 @@ def queue() -> str:
     who = principal()
     tab, args = queue_args(request.args)
     site_id = site_scope(session, who, args.get("site"))
-    items, next_cursor = page_of(session, args, site_id)
+    items, next_cursor = queue_page(session, args, site_id)
     earlier = earlier_comments(session, items)
     from_models = model_thresholds(session)
     thresholds = {
@@ -194,41 +177,6 @@ def queue() -> str:
         status=args["status"],
         actions=ACTIONS,
     )
-
-
-def decide_many(
-    session: Session,
-    who: Principal,
-    ids: list[str],
-    action: str,
-    reason: str | None,
-    expected_status: str | None,
-) -> list[dict[str, Any]]:
-    """TEMPORARY copy of the API's bulk loop (to move to moderation.decisions)."""
-    ids = list(dict.fromkeys(ids))
-    query = select(Comment).where(Comment.id.in_(ids))
-    if expected_status:
-        query = query.with_for_update()
-    found = {c.id: c for c in session.scalars(query) if who.can_access_site(c.site_id)}
-    results: list[dict[str, Any]] = []
-    for comment_id in ids:
-        comment = found.get(comment_id)
-        if comment is None:
-            results.append({"id": comment_id, "result": "not_found", "status": None})
-        elif (expected_status or comment.status) != comment.status:
-            results.append({"id": comment_id, "result": "conflict", "status": comment.status})
-        else:
-            decision = apply_moderator_decision(session, comment, action, who.key_id, reason)
-            session.flush()
-            results.append(
-                {
-                    "id": comment_id,
-                    "result": "decided",
-                    "status": comment.status,
-                    "decision_id": decision.id,
-                }
-            )
-    return results
 
 
 def decision_request() -> dict[str, Any]:
@@ -265,7 +213,16 @@ def decisions() -> Any:
     """Apply one action to the chosen comments, as ``POST /v1/review/decisions`` does."""
     wanted = decision_request()
     session = db.session()
-    results = decide_many(session, principal(), **wanted)
+    who = principal()
+    results = decide_many(
+        session,
+        wanted["ids"],
+        wanted["action"],
+        key_id=who.key_id,
+        note=wanted["reason"],
+        expected_status=wanted["expected_status"],
+        covers=who.can_access_site,
+    )
     session.commit()
     if request.is_json:
         return jsonify({"results": results})

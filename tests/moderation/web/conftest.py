@@ -123,23 +123,3 @@ def stored_comment(
         record_verdict(session, comment.id, Verdict(status, reasons if reasons is not None else []))
         return comment.id
 
-
-@pytest.fixture
-def app(app: Any) -> Any:  # TEMPORARY until create_app registers the page
-    if "moderate" not in app.blueprints:
-        from moderation import web
-
-        web.init_app(app)
-        from flask import request
-
-        funcs = app.before_request_funcs[None]
-        for i, f in enumerate(funcs):
-            if f.__name__ == "check_request":
-
-                def skip(f=f):
-                    if request.path.startswith("/moderate"):
-                        return None
-                    return f()
-
-                funcs[i] = skip
-    return app

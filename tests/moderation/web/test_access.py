@@ -119,3 +119,13 @@ def test_no_page_has_an_inline_script(moderator_page: Page) -> None:
             head = tag.split(">", 1)[0]
             assert 'src="/moderate/static/' in head or 'type="application/json"' in head, head
         assert " on" + "click=" not in html and "javascript:" not in html
+
+
+def test_a_form_field_with_a_nul_is_refused(moderator_page: Page) -> None:
+    comment_id = stored_comment("blog", "held", {"toxicity": 0.6}, reasons=["toxicity"])
+    response = moderator_page.post_form(
+        "/moderate/decisions", {"ids": comment_id, "action": "approve", "reason": "a\x00b"}
+    )
+    assert response.status_code == 422 and "reason" in response.get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.get(Comment, comment_id).status == "held"
