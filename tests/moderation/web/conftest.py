@@ -122,4 +122,3 @@ def stored_comment(
         )
         record_verdict(session, comment.id, Verdict(status, reasons if reasons is not None else []))
         return comment.id
-
