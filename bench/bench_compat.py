@@ -35,6 +35,7 @@ from sqlalchemy import text as sql
 
 from bench import common
 from moderation.keys import create_key
+from moderation.queue import SCORE_QUEUE
 from moderation.storage import Role, Site
 from tests.system.processes import Worker
 
@@ -141,6 +142,15 @@ async def offer(
     return records
 
 
+def drained(backend: common.Backend, seconds: float = 180.0) -> None:
+    """Wait until the workers have taken every queued job, so no kind pays for the previous one."""
+    connection = backend.redis()
+    deadline = time.monotonic() + seconds
+    while connection.llen(f"rq:queue:{SCORE_QUEUE}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+
+
 def compat_keys(backend: common.Backend) -> dict[str, str]:
     """The site's submit key, a new Akismet key, and the origin the Akismet calls name."""
     database = backend.database()
@@ -224,8 +234,9 @@ def measure(backend_kind: str, args: argparse.Namespace, log_dir: Path) -> list[
                 Worker(worker, backend.redis_url).wait(timeout=120)
             for kind in args.kind or list(KINDS):
                 requests = requests_for(kind, keys, texts[:1000])
+                drained(backend)
                 asyncio.run(offer(port, keys["submit"], requests, 20, 2))  # warm-up: pools, caches
-                time.sleep(1)
+                drained(backend)
                 records = asyncio.run(
                     offer(port, keys["submit"], requests, args.rate, args.duration)
                 )
