@@ -67,8 +67,8 @@ def answer(body: dict[str, Any], status: int = 200) -> Response:
 
 
 def site_key() -> ApiKey:
-    """The submit key in ``?key=``; a Perspective key error otherwise."""
-    plaintext = request.args.get("key", "").strip()
+    """The submit key in ``?key=`` (or Google's ``X-Goog-Api-Key`` header); else a key error."""
+    plaintext = (request.args.get("key") or request.headers.get("X-Goog-Api-Key") or "").strip()
     if not plaintext:
         raise wire.key_error("API_KEY_MISSING")
     key = find_key(db.session(), plaintext)

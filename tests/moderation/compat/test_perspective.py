@@ -185,6 +185,7 @@ def test_keys(client: Any, keys: Any) -> None:
     assert_google_error(
         analyze(client, keys.plain["blog_moderator"], CORAL), 403, "PERMISSION_DENIED"
     )
+    assert analyze(client, "", CORAL, headers={"X-Goog-Api-Key": "msk_unknown"}).status_code == 400
     # A bearer header is not how Perspective authenticates; without ?key= it is refused.
     response = client.post(ANALYZE, json=CORAL, headers=keys.headers("blog"))
     assert_google_error(response, 403, "PERMISSION_DENIED")
