@@ -252,8 +252,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="requests offered a second")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of offered load")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--api-workers", type=int, default=3, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads (calls wait)")
+    parser.add_argument("--api-workers", type=int, default=2, help="gunicorn workers (as up)")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (as up)")
     parser.add_argument(
         "--synchronous-commit", choices=("on", "off"), default="on", help="PostgreSQL only"
     )
