@@ -143,11 +143,14 @@ def load_models(directory: str | Path | None = None) -> tuple[dict[str, Any], di
 
 
 def load_scorer(directory: str | Path | None = None) -> Scorer:
-    """The scorer over the artifacts in ``directory`` (default: the shipped ones)."""
+    """The scorer over the artifacts in ``directory`` (default: the shipped ones), with the
+    encoder when the manifest ships one and ``MODERATION_ENCODER`` is not ``off``."""
+    from models.encoder import load_encoder
     from models.scorer import Scorer
 
     models, manifest = load_models(directory)
-    return Scorer(models, manifest)
+    d = Path(directory) if directory is not None else ARTIFACTS_DIR
+    return Scorer(models, manifest, encoder=load_encoder(d, manifest))
 
 
 def dumps_for_storage(obj: Any) -> tuple[bytes, str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from models.combine import Combination
 from models.labels import TOXICITY_LABELS
 
 MAX_LEN = 128
@@ -109,3 +110,59 @@ class Encoder:
                 feed["token_type_ids"] = np.zeros_like(ids)
             out[idx] = self.session.run(["logits"], feed)[0]
         return out
+
+
+class EncoderStack:
+    """The encoder with its fitted combination: what the scorer asks for the toxicity labels."""
+
+    def __init__(self, encoder: Encoder, combination: Combination, version: str) -> None:
+        self.encoder = encoder
+        self.combination = combination
+        self.version = version
+
+    def proba(
+        self, labels: Sequence[str], p_linear: np.ndarray, records: Sequence[Mapping[str, Any]]
+    ) -> np.ndarray:
+        """Combined probabilities, shape (n, labels), from the linear ones and the encoder.
+
+        The encoder reads only the comments the combination needs (all of them when stacking,
+        the unsure ones in a cascade); a label the encoder does not score keeps its linear
+        probability.
+        """
+        labels = list(labels)
+        p_linear = np.asarray(p_linear, dtype=np.float64)
+        need = self.combination.needs_encoder(p_linear[:, labels.index("toxicity")])
+        z = np.zeros((int(need.sum()), len(labels)))
+        if need.any():
+            texts = [
+                encoder_text(r["text"], r["norm"]) for r, n in zip(records, need, strict=True) if n
+            ]
+            raw = self.encoder.logits(texts)
+            for j, label in enumerate(labels):
+                if label in self.encoder.labels:
+                    z[:, j] = raw[:, self.encoder.labels.index(label)]
+        return self.combination.combine(labels, p_linear, z)
+
+
+def encoder_setting() -> str:
+    """``MODERATION_ENCODER``: ``on`` (default: the manifest's mode), ``off`` (linear models
+    only), ``stack`` or ``cascade`` (override the manifest's mode)."""
+    value = os.environ.get("MODERATION_ENCODER", "on").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return "off"
+    if value not in ("on", "stack", "cascade", "1", "true", "yes", ""):
+        raise ValueError(f"MODERATION_ENCODER must be on, off, stack or cascade, not {value!r}")
+    return value if value in ("stack", "cascade") else "on"
+
+
+def load_encoder(directory: Path, manifest: Mapping[str, Any]) -> EncoderStack | None:
+    """The manifest's encoder with its combination, or None (none shipped, or the setting is
+    ``off``).  A file whose checksum does not match raises :class:`EncoderIntegrityError`."""
+    entry = manifest.get("encoder")
+    setting = encoder_setting()
+    if not entry or setting == "off":
+        return None
+    combination = Combination.from_json(entry["combination"])
+    if setting in ("stack", "cascade"):
+        combination.mode = setting
+    return EncoderStack(Encoder(Path(directory), entry), combination, entry["version"])

