@@ -38,6 +38,8 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "MODELS_DIR": ("", str),
     # How often a worker asks the database whether another model version was promoted.
     "MODEL_CHECK_SECONDS": (5.0, float),
+    # text (readable lines) or json (one JSON object per line); see moderation/logs.py.
+    "LOG_FORMAT": ("text", str),
     # Tests only: "module:function" a worker calls with its WorkerContext before the first job
     # (the fault tests wrap the scorer with it). Refused unless ENV is testing.
     "TEST_WORKER_HOOK": ("", str),
@@ -87,6 +89,8 @@ def finalize(config: dict[str, Any]) -> dict[str, Any]:
         config["SECRET_KEY"] = development_secret(data_dir)
     elif config["ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("MODERATION_SECRET_KEY must be at least 32 characters")
+    if config["LOG_FORMAT"] not in {"text", "json"}:
+        raise ConfigurationError("MODERATION_LOG_FORMAT must be text or json")
     if config["TEST_WORKER_HOOK"] and config["ENV"] != "testing":
         raise ConfigurationError(
             "MODERATION_TEST_WORKER_HOOK is for tests: set MODERATION_ENV=testing"

@@ -19,6 +19,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation import logs, metrics
 from moderation.storage import Comment, CommentStatus, DeliveryStatus, WebhookDelivery, utcnow
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ def enqueue(
                 retry=retry,
                 result_ttl=0,
                 failure_ttl=failure_ttl,
+                # The request id in effect, so the job's log lines carry it (moderation.logs).
+                meta=logs.job_meta(),
                 pipeline=pipeline,
             )
             pipeline.execute()
@@ -186,10 +189,11 @@ def sweep_deliveries(session: Session, connection: Redis, older_than_seconds: in
 
 def sweep_all(session: Session, connection: Redis, older_than_seconds: int) -> tuple[int, int]:
     """Both sweeps, as the workers and ``moderation sweep`` run them: (comments, deliveries)."""
-    return (
-        sweep(session, connection, older_than_seconds),
-        sweep_deliveries(session, connection, older_than_seconds),
-    )
+    comments = sweep(session, connection, older_than_seconds)
+    deliveries = sweep_deliveries(session, connection, older_than_seconds)
+    metrics.SWEEPER_REENQUEUED.labels("comments").inc(comments)
+    metrics.SWEEPER_REENQUEUED.labels("deliveries").inc(deliveries)
+    return comments, deliveries
 
 
 def verdict_channel(comment_id: str) -> str:

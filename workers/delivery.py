@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from moderation import metrics
 from moderation.exceptions import WebhookDeliveryError
 from moderation.storage import DeliveryStatus, WebhookDelivery, db, utcnow
 from moderation.webhooks import SIGNATURE_HEADER, signature, signing_secrets
@@ -90,6 +91,9 @@ def deliver(delivery_id: int, secret_key: str, last_attempt: bool) -> str:
         return "skipped"
     entry = post(*prepared)
     status = record(delivery_id, entry, last_attempt)
+    if entry["error"] is not None:
+        final = "yes" if status == DeliveryStatus.FAILED.value else "no"
+        metrics.WEBHOOK_FAILURES.labels(final).inc()
     if status == DeliveryStatus.PENDING.value:
         logger.info("delivery %s failed, will retry: %s", delivery_id, entry["error"])
         raise WebhookDeliveryError(f"delivery {delivery_id}: {entry['error']}")

@@ -13,14 +13,17 @@ import logging
 
 from rq import get_current_job
 
+from moderation import metrics
 from moderation.queue import enqueue_explain
 from moderation.storage import Comment, CommentStatus, db
 from workers import delivery, scoring
 from workers.context import current
+from workers.observe import observed
 
 logger = logging.getLogger(__name__)
 
 
+@observed
 def score_comment(comment_id: str) -> str:
     """Score one comment, apply its site's policy and store the verdict; return the status.
 
@@ -44,7 +47,8 @@ def score_comment(comment_id: str) -> str:
     context.refresh()
     model = context.model()
     try:
-        scores = model.score([attempt.fields])[0]
+        with metrics.MODEL_SECONDS.labels("score").time():
+            scores = model.score([attempt.fields])[0]
         verdict = scoring.save_scores(model, comment_id, scores)
     except Exception as error:
         logger.exception("scoring comment %s failed (attempt %d)", comment_id, attempt.number)
@@ -60,6 +64,7 @@ def score_comment(comment_id: str) -> str:
     return verdict.status
 
 
+@observed
 def explain_comment(comment_id: str) -> str:
     """Store the spans of the original text behind each label at or above its threshold.
 
@@ -73,10 +78,13 @@ def explain_comment(comment_id: str) -> str:
             return "explained"
         fields = scoring.comment_fields(comment)
         scores = dict(comment.scores)
-    scoring.save_explanations(comment_id, scoring.explain(current().model(), fields, scores))
+    with metrics.MODEL_SECONDS.labels("explain").time():
+        explanations = scoring.explain(current().model(), fields, scores)
+    scoring.save_explanations(comment_id, explanations)
     return "explained"
 
 
+@observed
 def deliver_webhook(delivery_id: int) -> str:
     """Send one webhook delivery, signed; raises for RQ to retry it, until the last attempt."""
     job = get_current_job()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from models.record import CommentRecord
 from models.text import normalize
+from moderation import metrics
 from moderation.authors import author_record
 from moderation.decisions import record_verdict
 from moderation.policy import Verdict, decide, unscored, word_explanations
@@ -63,6 +64,7 @@ def start_attempt(comment_id: str) -> Attempt | None:
 
 def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Verdict:
     """Store the scores and apply the site's policy, in one transaction."""
+    applied = False
     with db.transaction() as session:
         comment = session.scalars(
             select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
@@ -102,17 +104,22 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Ver
             comment.model_versions = dict(model.versions)
             comment.explanations = word_explanations(comment.text, verdict)
             comment.scored_at = utcnow()
-            record_verdict(session, comment_id, verdict)
-        return verdict
+            applied = record_verdict(session, comment_id, verdict)
+    if applied:  # counted once committed, and only by the run that decided
+        metrics.record_verdict(verdict.status, verdict.reasons)
+    return verdict
 
 
 def fail_closed(comment_id: str, error: Exception) -> None:
     """Hold the comment for a moderator with reason ``unscored``, keeping the error."""
+    verdict = unscored()
     with db.transaction() as session:
         comment = session.get(Comment, comment_id)
         if comment is not None:
             comment.last_error = f"{type(error).__name__}: {error}"[:2000]
-        record_verdict(session, comment_id, unscored())
+        applied = record_verdict(session, comment_id, verdict)
+    if applied:
+        metrics.record_verdict(verdict.status, verdict.reasons)
 
 
 def announce(comment_id: str, status: str) -> None:

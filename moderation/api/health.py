@@ -8,11 +8,12 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from moderation.queue import SCORE_QUEUE, get_queue
-from moderation.storage import Comment, CommentStatus, db
+from moderation import metrics
+from moderation.queue import WORKER_QUEUES
+from moderation.storage import db
 
 blp = Blueprint("health", __name__, description="Health and metrics")
 
@@ -70,28 +71,11 @@ class Metrics(MethodView):
         }
     )
     def get(self) -> Response:
-        """Comment counts by status, the oldest pending comment's age and the queue length."""
-        session = db.session()
-        lines = [
-            "# HELP moderation_comments Comments stored, by status.",
-            "# TYPE moderation_comments gauge",
-        ]
-        counts = dict(
-            session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all()
+        """The service's counters and histograms (every process), comments and queues now.
+
+        The names are listed in docs/configuration.md#metrics.
+        """
+        families = metrics.scrape_families(
+            db.session(), current_app.extensions["redis"], WORKER_QUEUES
         )
-        for status in CommentStatus:
-            lines.append(
-                f'moderation_comments{{status="{status.value}"}} {counts.get(status.value, 0)}'
-            )
-        redis = current_app.extensions["redis"]
-        if redis is not None:
-            try:
-                length = get_queue(redis, SCORE_QUEUE).count
-                lines += [
-                    "# HELP moderation_queue_length Jobs waiting in the scoring queue.",
-                    "# TYPE moderation_queue_length gauge",
-                    f"moderation_queue_length {length}",
-                ]
-            except RedisError:
-                pass
-        return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+        return Response(metrics.exposition(families), content_type=metrics.CONTENT_TYPE)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask.cli import FlaskGroup
 
+from moderation import logs
 from moderation.cli import admin, learning, models, service
 from moderation.exceptions import ModerationError
 
@@ -46,6 +47,7 @@ main = ModerationGroup(
     add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,
+    params=[logs.cli_option()],
     help="Self-hosted comment moderation: run the service, manage sites and keys, train models.",
 )
 for command in (service.up, service.serve, service.worker, *models.COMMANDS):

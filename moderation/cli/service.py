@@ -20,6 +20,7 @@ import click
 from sqlalchemy import select
 
 from moderation import config as settings
+from moderation import metrics
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -32,7 +33,11 @@ DEFAULT_PORT = 8000
 @click.option("--threads", default=4, show_default=True, help="Threads per worker (for ?wait=).")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the API under gunicorn."""
-    settings.load()  # fail here, with a clear message, rather than in every gunicorn worker
+    # Fail here, with a clear message, rather than in every gunicorn worker.
+    config = settings.load()
+    if not metrics.multiprocess_directory():
+        # Under `up` the folder is set (and the workers write to it too); alone, serve makes one.
+        metrics.prepare_multiprocess_directory(config["STATE_DIR"])
     os.execvp(sys.executable, gunicorn_command("moderation.wsgi:app", host, port, workers, threads))
 
 
@@ -49,6 +54,8 @@ def gunicorn_command(app: str, host: str, port: int, workers: int, threads: int)
         # gunicorn 27 opens a control socket at one fixed path per user; several servers on one
         # host (tests, benchmarks, `up` beside `serve`) would fight over it, and we never use it.
         "--no-control-socket",
+        # Its error log in the service's log format (text or json).
+        "--logger-class", "moderation.logs.GunicornLogger",
         app,
     ]  # fmt: skip
 
@@ -118,6 +125,8 @@ def up(host: str, port: int, worker_count: int) -> None:
         env["REDIS_URL"] = embedded.url
     config = settings.load({"REDIS_URL": env["REDIS_URL"]})
     env["MODERATION_DATABASE_URL"] = config["DATABASE_URL"]
+    # One folder for the samples of the API processes and the workers: one scrape shows all.
+    env[metrics.MULTIPROCESS_VARIABLE] = str(metrics.prepare_multiprocess_directory(data_dir))
     children: list[subprocess.Popen[bytes]] = []
     # A service manager stops us with SIGTERM: shut down the children as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
