@@ -182,6 +182,7 @@ def work(app: Any, scorer: Any, redis_url: str) -> Any:
         WorkerContext(
             max_attempts=app.config["MAX_SCORE_ATTEMPTS"],
             secret_key=app.config["SECRET_KEY"],
+            webhooks_allow_private=app.config["WEBHOOKS_ALLOW_PRIVATE"],
             scorer=scorer,
         )
     )

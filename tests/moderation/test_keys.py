@@ -7,15 +7,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from moderation.storage import (
-    ApiKey,
-    db,
-)
-from tests.helpers import (
-    database_dump,
-    post_comment,
-    run_cli,
-)
+from moderation.storage import ApiKey, db
+from tests.helpers import database_dump, post_comment, run_cli
 
 
 def test_revoke_refuses_short_or_ambiguous_prefixes(runner: Any, keys: Any) -> None:

@@ -10,13 +10,7 @@ from sqlalchemy import func, select, update
 
 from moderation import create_app
 from moderation.privacy import keyed_hash
-from moderation.storage import (
-    Comment,
-    Score,
-    WebhookEvent,
-    db,
-    utcnow,
-)
+from moderation.storage import Comment, Score, WebhookEvent, db, utcnow
 from tests.helpers import (
     COMMENT,
     assert_error,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -16,42 +14,15 @@ from moderation import queue, webhooks
 from moderation.queue import WEBHOOK_QUEUE, enqueue_score, get_queue
 from moderation.storage import WebhookDelivery, WebhookEvent, db
 from tests import helpers
+from tests.receivers import Receiver
 
 COMMENT = {"text": "Thanks, the second chart helped a lot.", "client_id": "c-1"}
 
 
-class Receiver:
-    """An HTTP server in a thread that records every request and answers ``statuses`` in turn."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/moderation"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def events(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.requests]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """The receivers of these tests listen on loopback: the setting lets webhooks reach them."""
+    return {**app_config, "WEBHOOKS_ALLOW_PRIVATE": True}
 
 
 @pytest.fixture
@@ -184,7 +155,9 @@ def test_a_delivery_that_never_succeeds_ends_failed(
     assert redeliver.status_code == 202
     work()
     (delivery,) = deliveries(client, keys, hook)
-    assert delivery["status"] == "delivered" and delivery["attempts"] == 4
+    # The attempts count the new round; the log keeps the earlier ones.
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 1
+    assert [entry["status_code"] for entry in delivery["log"]] == [500, 500, 500, 200]
     assert (
         receiver.requests[-1][0]["Moderation-Event-Id"]
         == receiver.requests[0][0]["Moderation-Event-Id"]

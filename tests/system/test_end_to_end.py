@@ -1,8 +1,9 @@
 """The whole path with real processes, over HTTP only: submit, queue, score, review.
 
-Redis, the API under gunicorn and a worker run as separate processes (``tests/system/processes.py``) on
-SQLite in a temporary folder; the schema, the site and its keys are made with the ``moderation``
-command, as an operator would. This is the "Done when" of the end-to-end issue as a test.
+Redis, the API under gunicorn and a worker run as separate processes
+(``tests/system/processes.py``) on SQLite in a temporary folder; the schema, the site and its keys
+are made with the ``moderation`` command, as an operator would. This is the "Done when" of the
+end-to-end issue as a test.
 """
 
 from __future__ import annotations

@@ -9,18 +9,8 @@ import re
 from typing import Any
 
 from moderation.http.auth import Principal
-from moderation.storage import (
-    Decision,
-    Role,
-    Site,
-)
-from tests.helpers import (
-    assert_error,
-    count,
-    post_comment,
-    run_cli,
-    status_of,
-)
+from moderation.storage import Decision, Role, Site
+from tests.helpers import assert_error, count, post_comment, run_cli, status_of
 
 
 def test_site_key_reads_only_its_own_sites_comments(client: Any, keys: Any, comments: Any) -> None:

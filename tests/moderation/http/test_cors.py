@@ -8,18 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from moderation.http.cors import normalize_origin
-from moderation.storage import (
-    Site,
-    db,
-)
-from tests.helpers import (
-    BLOG_ORIGIN,
-    SHOP_ORIGIN,
-    assert_error,
-    count,
-    post_comment,
-    run_cli,
-)
+from moderation.storage import Site, db
+from tests.helpers import BLOG_ORIGIN, SHOP_ORIGIN, assert_error, count, post_comment, run_cli
 
 
 def preflight(client: Any, origin: str, path: str = "/v1/comments") -> Any:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import (
-    COMMENT,
-    assert_error,
-)
+from tests.helpers import COMMENT, assert_error
 
 
 def test_method_not_allowed_keeps_allow_header(client: Any, keys: Any) -> None:

@@ -5,16 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moderation.storage import (
-    Decision,
-)
-from tests.helpers import (
-    COMMENT,
-    assert_error,
-    count,
-    post_comment,
-    status_of,
-)
+from moderation.storage import Decision
+from tests.helpers import COMMENT, assert_error, count, post_comment, status_of
 
 
 def test_body_over_the_limit_is_413_and_stores_nothing(client: Any, keys: Any, app: Any) -> None:

@@ -15,10 +15,7 @@ from moderation import create_app
 from moderation.cli.embedded import EmbeddedRedis
 from moderation.exceptions import ConfigurationError
 from moderation.privacy import keyed_hash
-from moderation.storage import (
-    Comment,
-    db,
-)
+from moderation.storage import Comment, db
 from tests.helpers import (
     COMMENT,
     ERROR_KEYS,
