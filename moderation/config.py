@@ -29,6 +29,12 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "SWEEP_AFTER_SECONDS": (30, int),
     "SWEEP_INTERVAL_SECONDS": (10, int),
     "MAX_SCORE_ATTEMPTS": (3, int),
+    # Webhooks: whether receivers on loopback and private networks may be registered and reached
+    # (link-local, multicast and unspecified addresses never may); how many a site may have;
+    # how many deliveries each worker process sends at once, beside scoring.
+    "WEBHOOKS_ALLOW_PRIVATE": (False, bool),
+    "WEBHOOKS_PER_SITE": (10, int),
+    "DELIVERY_THREADS": (4, int),
     "PROXY_HOPS": (0, int),
     # Submissions per client IP; every request per client IP; every request per key (limits syntax).
     "RATE_LIMIT_SUBMIT": ("60 per minute", str),

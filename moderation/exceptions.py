@@ -29,3 +29,8 @@ class PromotionRefused(ModerationError):
 
 class WebhookDeliveryError(ModerationError):
     """A receiver did not take a webhook delivery (no answer, or not 2xx); RQ retries it."""
+
+
+class DestinationRefused(ModerationError):
+    """An outbound request (a webhook) would reach an address it may not: loopback, private,
+    link-local, multicast, unspecified or reserved (``moderation.destinations``)."""

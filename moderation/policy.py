@@ -53,10 +53,12 @@ labels that would have held it anyway.
 from __future__ import annotations
 
 import math
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from numbers import Real
 from typing import Any
 
 from models.labels import LABELS, SPAM, Label
@@ -202,6 +204,8 @@ def decide(
     """
     if not all_finite(scores):
         return unscored()
+    if not all_finite(scores):
+        return unscored()
     policy = merged(site_policy)
     verdict = enforced(scores, policy, model_thresholds or {}, text, normalize, author)
     return shadowed(verdict) if policy.get("shadow") else verdict
@@ -279,6 +283,15 @@ def all_finite(scores: Mapping[str, Any]) -> bool:
     comparison with it is false), so a model that emits one would have its comment approved."""
     return all(
         isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        for value in scores.values()
+    )
+
+
+def all_finite(scores: Mapping[str, Any]) -> bool:
+    """Whether every score is a finite number: NaN is below and above no threshold (every
+    comparison with it is false), so a model that emits one would have its comment approved."""
+    return all(
+        isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
         for value in scores.values()
     )
 

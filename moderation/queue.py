@@ -10,7 +10,8 @@ The web process imports this module but never ``workers``: jobs are named by the
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -20,7 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import logs, metrics
-from moderation.storage import Comment, CommentStatus, DeliveryStatus, WebhookDelivery, utcnow
+from moderation.storage import (
+    Comment,
+    CommentStatus,
+    DeliveryStatus,
+    Webhook,
+    WebhookDelivery,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +44,10 @@ DELIVER_JOB = "workers.jobs.deliver_webhook"
 SCORE_RETRY_INTERVALS = [1, 5, 15]
 # Seconds between delivery attempts: 7 attempts over about 8.5 hours, as receivers come back.
 WEBHOOK_RETRY_INTERVALS = [10, 60, 300, 1800, 7200, 21600]
+# The error a delivery's log shows for an attempt recorded before its request went out, until its
+# answer replaces it; still there after this many seconds, the attempt died with its worker.
+ATTEMPT_IN_PROGRESS = "no answer yet: the attempt is in progress, or was cut short"
+ATTEMPT_CUT_SHORT_SECONDS = 60
 # How long Redis keeps a job that failed for good (for a look with `rq info`), in seconds.
 FAILURE_TTL = 7 * 24 * 3600
 
@@ -120,9 +132,13 @@ def enqueue_delivery(connection: Redis, delivery_id: int) -> bool:
         WEBHOOK_QUEUE,
         DELIVER_JOB,
         delivery_id,
-        job_id=f"webhook-{delivery_id}",
+        job_id=delivery_job_id(delivery_id),
         retry_intervals=WEBHOOK_RETRY_INTERVALS,
     )
+
+
+def delivery_job_id(delivery_id: int) -> str:
+    return f"webhook-{delivery_id}"
 
 
 def score_job_id(comment_id: str) -> str:
@@ -136,9 +152,14 @@ def still_waiting(connection: Redis, comment_ids: list[str]) -> set[str]:
     says queued, is in neither place, nor is one Redis lost; both are enqueued again. The queue is
     read once per sweep, not once per comment.
     """
-    queue = get_queue(connection, SCORE_QUEUE)
-    waiting = set(queue.get_job_ids()) | set(queue.scheduled_job_registry.get_job_ids())
+    waiting = waiting_job_ids(connection, SCORE_QUEUE)
     return {comment_id for comment_id in comment_ids if score_job_id(comment_id) in waiting}
+
+
+def waiting_job_ids(connection: Redis, name: str) -> set[str]:
+    """The ids of the jobs of queue ``name`` that wait in Redis: queued or scheduled to retry."""
+    queue = get_queue(connection, name)
+    return set(queue.get_job_ids()) | set(queue.scheduled_job_registry.get_job_ids())
 
 
 def sweep(session: Session, connection: Redis, older_than_seconds: int, limit: int = 1000) -> int:
@@ -171,20 +192,58 @@ def sweep(session: Session, connection: Redis, older_than_seconds: int, limit: i
     return enqueued
 
 
-def sweep_deliveries(session: Session, connection: Redis, older_than_seconds: int) -> int:
-    """Re-enqueue deliveries never attempted after ``older_than_seconds``; return how many."""
+def attempt_in_progress(log: list[dict[str, Any]], now: datetime) -> bool:
+    """Whether a delivery's last logged attempt is still running (recorded before sending).
+
+    Every attempt ends within its deadline (``workers.outbound``); one that has not answered after
+    ``ATTEMPT_CUT_SHORT_SECONDS`` died with its worker and may be sent again.
+    """
+    last = log[-1] if log else None
+    if last is None or last.get("error") != ATTEMPT_IN_PROGRESS:
+        return False
+    started = datetime.fromisoformat(last["at"])
+    return now - started < timedelta(seconds=ATTEMPT_CUT_SHORT_SECONDS)
+
+
+def sweep_deliveries(
+    session: Session, connection: Redis, older_than_seconds: int, limit: int = 1000
+) -> int:
+    """Re-enqueue pending deliveries whose job Redis no longer holds; return how many.
+
+    As for comments, a delivery whose job still waits in the queue or the retry schedule is left
+    alone, so a backlog is not pushed again on every sweep; so is one whose attempt is running.
+    Deliveries of a paused webhook are not swept (the job would skip them): they are once it is
+    resumed. A delivery whose attempts are used up is marked failed by the job the sweep sends.
+    """
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    ids = session.scalars(
-        select(WebhookDelivery.id)
+    rows = session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.log)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(
             WebhookDelivery.status == DeliveryStatus.PENDING.value,
-            WebhookDelivery.attempts == 0,
             WebhookDelivery.created_at < cutoff,
+            Webhook.active.is_(True),
         )
         .order_by(WebhookDelivery.created_at)
-        .limit(1000)
+        .limit(limit)
     ).all()
-    return sum(enqueue_delivery(connection, delivery_id) for delivery_id in ids)
+    if not rows:
+        return 0
+    try:
+        waiting = waiting_job_ids(connection, WEBHOOK_QUEUE)
+    except RedisError as error:
+        logger.warning("sweeper cannot reach Redis: %s", error)
+        return 0
+    now = utcnow()
+    lost = [
+        delivery_id
+        for delivery_id, log in rows
+        if delivery_job_id(delivery_id) not in waiting and not attempt_in_progress(log, now)
+    ]
+    enqueued = sum(enqueue_delivery(connection, delivery_id) for delivery_id in lost)
+    if lost:
+        logger.info("sweeper re-enqueued %d of %d pending deliveries", enqueued, len(rows))
+    return enqueued
 
 
 def sweep_all(session: Session, connection: Redis, older_than_seconds: int) -> tuple[int, int]:

@@ -31,6 +31,8 @@ class WorkerContext:
     max_attempts: int = 3
     # Derives webhook signing secrets (moderation.webhooks).
     secret_key: str = ""
+    # Whether webhooks may reach loopback and private networks (moderation.destinations).
+    webhooks_allow_private: bool = False
     scorer: Scorer | None = None
     watch: ModelWatch = field(default_factory=ModelWatch)
 
@@ -39,6 +41,7 @@ class WorkerContext:
         return cls(
             max_attempts=config["MAX_SCORE_ATTEMPTS"],
             secret_key=config["SECRET_KEY"],
+            webhooks_allow_private=config["WEBHOOKS_ALLOW_PRIVATE"],
             watch=ModelWatch(interval=config["MODEL_CHECK_SECONDS"]),
         )
 

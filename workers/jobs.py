@@ -89,4 +89,10 @@ def deliver_webhook(delivery_id: int) -> str:
     """Send one webhook delivery, signed; raises for RQ to retry it, until the last attempt."""
     job = get_current_job()
     last_attempt = job is None or not job.retries_left
-    return delivery.deliver(delivery_id, current().secret_key, last_attempt)
+    context = current()
+    return delivery.deliver(
+        delivery_id,
+        context.secret_key,
+        last_attempt,
+        allow_private=context.webhooks_allow_private,
+    )

@@ -23,7 +23,7 @@ from models.text import normalize
 from moderation import metrics
 from moderation.authors import author_record
 from moderation.decisions import record_verdict
-from moderation.policy import Verdict, decide, unscored, word_explanations
+from moderation.policy import Verdict, all_finite, decide, unscored, word_explanations
 from moderation.queue import verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, db, utcnow
 
@@ -79,6 +79,8 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Ver
         verdict = decide(
             scores, policy, model.thresholds, text=comment.text, normalize=normalize, author=author
         )
+        # A score that is not a finite number made the verdict ``unscored``; it is not stored.
+        kept = {label: value for label, value in scores.items() if all_finite({label: value})}
         versions = {label: model.versions[model.label_models[label]] for label in scores}
         existing = {
             (label, version)
@@ -94,13 +96,16 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Ver
                 "model_version": versions[label],
                 "created_at": utcnow(),
             }
-            for label, value in scores.items()
+            for label, value in kept.items()
             if (label, versions[label]) not in existing
         ]
         if rows:
             session.execute(insert(Score), rows)
         if comment.status == CommentStatus.PENDING.value:
-            comment.scores = scores
+            comment.scores = kept
+            if len(kept) < len(scores):
+                spoiled = ", ".join(f"{k}={v}" for k, v in scores.items() if k not in kept)
+                comment.last_error = f"scores that are not finite numbers: {spoiled}"
             comment.model_versions = dict(model.versions)
             comment.explanations = word_explanations(comment.text, verdict)
             comment.scored_at = utcnow()

@@ -3,6 +3,8 @@
 The worker does not fork (``SimpleWorker``, RQ's scheduler as a thread): the models are loaded
 before the first job and every job reuses them, which is what makes ~1 ms scoring possible. A
 crash of the process loses at most the job in hand, and the sweeper brings that comment back.
+The main thread scores and explains; webhook deliveries, which wait on receivers, are sent by
+threads of their own (``workers.delivery_pool``), so no receiver delays a verdict.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-from moderation.queue import WORKER_QUEUES, connect, get_queue, sweep_all
+from moderation.queue import WEBHOOK_QUEUE, WORKER_QUEUES, connect, get_queue, sweep_all
 from moderation.storage import db
 from workers.context import WorkerContext, activate
+from workers.delivery_pool import DeliveryPool
 
 logger = logging.getLogger(__name__)
 
@@ -126,12 +129,17 @@ def wait_for_redis(connection: Redis, stop: threading.Event) -> None:
 
 
 def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) -> None:
-    """Run a worker on the scoring and webhook queues until it is stopped."""
+    """Run a worker on the scoring and webhook queues until it is stopped.
+
+    In burst mode (tests, a one-off catch-up) one thread works every queue until they are empty.
+    """
     prepare(config)
     # No socket timeout here: RQ blocks on BLPOP for minutes between jobs.
     connection = Redis.from_url(config["REDIS_URL"], health_check_interval=30)
-    queues = [get_queue(connection, name) for name in WORKER_QUEUES]
+    names = [name for name in WORKER_QUEUES if burst or name != WEBHOOK_QUEUE]
+    queues = [get_queue(connection, name) for name in names]
     stop = threading.Event()
+    pool = None if burst else DeliveryPool(config["REDIS_URL"], config["DELIVERY_THREADS"]).start()
     if sweeper and not burst:
         threading.Thread(
             target=run_sweeper,
@@ -168,3 +176,5 @@ def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) ->
                 return
     finally:
         stop.set()
+        if pool is not None:
+            pool.stop()

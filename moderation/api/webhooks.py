@@ -8,10 +8,12 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moderation.api.queries import visible_site
+from moderation.destinations import check_url
+from moderation.exceptions import DestinationRefused
 from moderation.http.auth import Principal, authenticate
 from moderation.queue import enqueue_delivery
 from moderation.schemas.webhooks import (
@@ -41,6 +43,23 @@ def load_webhook(session: Session, principal: Principal, webhook_id: int) -> Web
     return webhook
 
 
+def checked_url(url: str) -> str:
+    """``url`` if webhooks may reach it; a 422 naming the refused address otherwise.
+
+    Literal addresses and names that resolve now are checked here; the worker checks the address
+    again at every delivery, when a name may resolve to something else.
+    """
+    try:
+        check_url(url, allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE"])
+    except DestinationRefused as refused:
+        abort(
+            422,
+            message=f"This URL may not receive webhooks: {refused}.",
+            errors={"json": {"url": [str(refused)]}},
+        )
+    return url
+
+
 def with_secret(webhook: Webhook) -> Webhook:
     """The webhook with its current secret at hand, for the one answer that shows it."""
     webhook.secret = signing_secret(current_app.config["SECRET_KEY"], webhook.salt)  # type: ignore[attr-defined]
@@ -60,13 +79,25 @@ class SiteWebhooks(MethodView):
 
     @blp.arguments(WebhookCreateSchema)
     @blp.response(201, WebhookSecretSchema)
+    @blp.alt_response(409, response="CONFLICT", description="The site has its most webhooks.")
     def post(self, body: dict[str, Any], name: str) -> Webhook:
-        """Register a webhook (admin). The answer holds its signing secret, shown this once."""
+        """Register a webhook (admin). The answer holds its signing secret, shown this once.
+
+        The URL may not point at loopback, private, link-local, multicast or unspecified
+        addresses (422), unless ``MODERATION_WEBHOOKS_ALLOW_PRIVATE`` allows private networks;
+        a site has at most ``MODERATION_WEBHOOKS_PER_SITE`` webhooks (409).
+        """
         session = db.session()
         site = visible_site(session, authenticate(session, Role.ADMIN), name)
+        most = current_app.config["WEBHOOKS_PER_SITE"]
+        count = session.scalar(
+            select(func.count()).select_from(Webhook).where(Webhook.site_id == site.id)
+        )
+        if count >= most:
+            abort(409, message=f"A site has at most {most} webhooks; delete one to add another.")
         webhook = Webhook(
             site_id=site.id,
-            url=body["url"],
+            url=checked_url(body["url"]),
             events=list(dict.fromkeys(body["events"])),
             active=body.get("active", True),
             salt=new_salt(),
@@ -92,6 +123,8 @@ class WebhookById(MethodView):
         webhook = load_webhook(session, authenticate(session, Role.ADMIN), webhook_id)
         if "events" in body:
             body["events"] = list(dict.fromkeys(body["events"]))
+        if "url" in body:
+            checked_url(body["url"])
         for field, value in body.items():
             setattr(webhook, field, value)
         session.commit()
@@ -158,6 +191,8 @@ class WebhookRedeliver(MethodView):
         if delivery is None or delivery.webhook_id != webhook.id:
             abort(404, message="No such delivery.")
         delivery.status = DeliveryStatus.PENDING.value
+        # A fresh round: the retry cap counts the attempts since the last redelivery.
+        delivery.attempts = 0
         session.commit()
         if not enqueue_delivery(current_app.extensions["redis"], delivery.id):
             abort(503, message="The queue is unavailable; retry later.")

@@ -74,8 +74,16 @@ class DeliverySchema(ma.Schema):
     event_type = fields.Function(lambda delivery: delivery.event.type)
     comment_id = fields.Function(lambda delivery: delivery.event.comment_id)
     status = fields.String()
-    attempts = fields.Integer()
-    log = fields.List(fields.Dict(), metadata={"description": "Every attempt, oldest first."})
+    attempts = fields.Integer(
+        metadata={"description": "Attempts since the delivery was made or last redelivered."}
+    )
+    log = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "The last 20 attempts, oldest first: at, status_code, status_line "
+            "(the receiver's answer is never kept beyond it), error, duration_ms."
+        },
+    )
     created_at = fields.DateTime()
     delivered_at = fields.DateTime(allow_none=True)
 
