@@ -75,8 +75,10 @@ def normalize(text: str) -> str:
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """`normalize(text)` and, for each of its characters, the index in `text` it came from.
 
-    Offsets are non-decreasing. Characters that replace several original ones (the "." of
-    "example dot com", a joined "f u c k") point at the original character they stand for.
+    Offsets are non-decreasing, except in text that bidirectional controls show in another order
+    (there they follow the order a reader sees: ``models.text.bidi``). Characters that replace
+    several original ones (the "." of "example dot com", a joined "f u c k") point at the original
+    character they stand for.
     """
     s, offsets = _pipeline(text, track=True)
     assert offsets is not None

@@ -113,7 +113,8 @@ def to_original_span(offsets: list[int], start: int, end: int, original: str) ->
 
     The end covers the whole last original character: an NFKC expansion ("ﬁ" -> "fi"), combining
     marks after it, and emoji joined to it with a zero-width joiner. Out-of-range spans are clamped;
-    an empty span maps to an empty span at its position.
+    an empty span maps to an empty span at its position. Offsets of text that bidirectional
+    controls reversed run backwards: the span covers the first to the last character it came from.
     """
     n = len(offsets)
     start = max(0, min(start, n))
@@ -121,8 +122,8 @@ def to_original_span(offsets: list[int], start: int, end: int, original: str) ->
     if start == end:
         pos = offsets[start] if start < n else len(original)
         return pos, pos
-    orig_start = offsets[start]
-    orig_end = offsets[end - 1] + 1
+    orig_start = min(offsets[start:end])
+    orig_end = max(offsets[start:end]) + 1
     while orig_end < len(original):
         ch = original[orig_end]
         if ch == _ZWJ and orig_end + 1 < len(original):

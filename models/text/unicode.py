@@ -1,6 +1,7 @@
 """Stage 1 of normalization: characters one by one (NFKC, case, invisible and format characters).
 
-Format characters (Unicode category Cf: zero-width spaces and joiners, bidirectional controls),
+Format characters (Unicode category Cf: zero-width spaces and joiners, bidirectional controls,
+once the text they reorder is in reading order, tag characters),
 surrogates, private-use and unassigned code points are removed here, and only here; so are the
 invisible characters of :data:`INVISIBLE` and combining marks on Latin letters ("Zalgo").
 Look-alikes are mapped through :mod:`models.text.lookalikes`; whitespace runs become one space.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from models.text.bidi import reading_order
 from models.text.lookalikes import KEEP_CASE, LOOKALIKES, SCRIPT_LOOKALIKES, unconfuse
 from models.text.offsets import Replacement, sub
 
@@ -151,8 +153,15 @@ def _tidy_space(m: re.Match[str]) -> Replacement:
 
 
 def chars(text: str, track: bool) -> tuple[str, list[int] | None]:
-    """Stage 1: characters mapped one by one, whitespace collapsed and stripped."""
-    s, offsets = _map_chars(text, track)
+    """Stage 1: characters mapped one by one, whitespace collapsed and stripped.
+
+    Bidirectional controls are resolved first (:mod:`models.text.bidi`): text an override shows
+    backwards is put in the order a reader sees, and offsets still point at the stored characters.
+    """
+    shown, order = reading_order(text)
+    s, offsets = _map_chars(shown, track)
+    if order is not None and offsets is not None:
+        offsets = [order[i] for i in offsets]
     s = unconfuse(s)
     if "  " in s or "\n" in s or "\t" in s or "\r" in s:
         s, offsets = sub(_UNTIDY_SPACE, _tidy_space, s, offsets)
