@@ -10,9 +10,9 @@ import pytest
 from redis import Redis
 from sqlalchemy import func, select
 
-from moderation import queue, webhooks
+from moderation import create_app, queue, webhooks
 from moderation.queue import WEBHOOK_QUEUE, enqueue_score, get_queue
-from moderation.storage import WebhookDelivery, WebhookEvent, db
+from moderation.storage import Webhook, WebhookDelivery, WebhookEvent, db
 from tests import helpers
 from tests.receivers import Receiver
 
@@ -300,3 +300,82 @@ def test_purge_removes_events_and_deliveries_with_their_comments(
     assert db.session().scalar(select(func.count()).select_from(WebhookEvent)) == 0
     # The webhook itself stays.
     assert client.get(hook["links"]["self"], headers=keys.headers("admin")).status_code == 200
+
+
+INTERNAL_URLS = [
+    "http://127.0.0.1:8080/hook",
+    "http://localhost/hook",
+    "http://[::1]/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://0.0.0.0:6379/",
+    "http://2130706433/",
+    "http://0x7f.1/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://10.0.0.5/hook",
+]
+
+
+@pytest.fixture
+def strict_client(app_config: dict[str, Any], app: Any) -> Any:
+    """A client of the app as it runs by default: private networks not allowed."""
+    return create_app({**app_config, "WEBHOOKS_ALLOW_PRIVATE": False}).test_client()
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_internal_addresses_are_refused_at_registration_with_a_clear_422(
+    strict_client: Any, keys: Any, url: str
+) -> None:
+    made = strict_client.post(
+        "/v1/sites/blog/webhooks", json={"url": url}, headers=keys.headers("admin")
+    )
+    body = helpers.assert_error(made, 422)
+    assert body["message"].startswith("This URL may not receive webhooks: ")
+    assert "webhooks may not reach it" in body["errors"]["json"]["url"][0]
+    assert helpers.count(Webhook) == 0
+
+
+def test_a_url_changed_to_an_internal_address_is_refused(strict_client: Any, keys: Any) -> None:
+    hook = strict_client.post(
+        "/v1/sites/blog/webhooks",
+        json={"url": "https://hooks.example/in"},
+        headers=keys.headers("admin"),
+    ).get_json()
+    changed = strict_client.patch(
+        hook["links"]["self"], json={"url": "http://127.0.0.1/"}, headers=keys.headers("admin")
+    )
+    assert helpers.assert_error(changed, 422)["message"].count("loopback") == 1
+    shown = strict_client.get(hook["links"]["self"], headers=keys.headers("admin")).get_json()
+    assert shown["url"] == "https://hooks.example/in"
+
+
+def test_the_setting_allows_private_networks_but_never_link_local(client: Any, keys: Any) -> None:
+    for url in ("http://127.0.0.1:8080/hook", "http://10.0.0.5/hook"):
+        assert register(client, keys, url)["url"] == url
+    refused = client.post(
+        "/v1/sites/blog/webhooks",
+        json={"url": "http://169.254.169.254/"},
+        headers=keys.headers("admin"),
+    )
+    assert "link-local" in helpers.assert_error(refused, 422)["message"]
+
+
+def test_a_site_has_at_most_ten_webhooks(client: Any, keys: Any, app: Any) -> None:
+    most = app.config["WEBHOOKS_PER_SITE"]
+    for number in range(most):
+        register(client, keys, f"https://hooks.example/{number}")
+    extra = client.post(
+        "/v1/sites/blog/webhooks",
+        json={"url": "https://hooks.example/extra"},
+        headers=keys.headers("admin"),
+    )
+    assert helpers.assert_error(extra, 409)["message"] == (
+        f"A site has at most {most} webhooks; delete one to add another."
+    )
+    assert helpers.count(Webhook) == most
+    # Another site has its own allowance.
+    other = client.post(
+        "/v1/sites/shop/webhooks",
+        json={"url": "https://hooks.example/shop"},
+        headers=keys.headers("admin"),
+    )
+    assert other.status_code == 201
