@@ -17,7 +17,7 @@ from models.features import CharNgramHasher, norm_texts, spam_signal_texts_v2
 from models.labels import SPAM
 
 NAME = "spam"
-VERSION = "spam-1.2.0"
+VERSION = "spam-2.0.0"
 LABELS = (SPAM,)
 ALPHA = {SPAM: 1e-5}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.evaluate import blog_spam
 from models.evaluate.card_text import CARD_INTRO
 from models.evaluate.cost import cost_met
 from models.evaluate.tables import Results, markdown_table, section, sections
@@ -77,6 +78,7 @@ def _obfuscation_target(results: Results) -> str:
 def targets(results: Results) -> list[str]:
     """One line per target of the models: the figure reached next to the target."""
     lines = [_toxicity_target(results), _spam_target(results), _obfuscation_target(results)]
+    lines += blog_spam.targets(results)
     c = results.get("cost")
     if c and "error" not in c:
         lines.append(
@@ -113,6 +115,7 @@ def render_model_card(results: Results, manifest: dict[str, Any]) -> str:
         "",
         *section("The targets", targets(results), level=3),
         *sections(results, CARD_FIGURES, level=3),
+        *blog_spam.card_section(results),
         "Full per-label tables and the failing cases: `EVALUATION.md`.",
         "",
     ]

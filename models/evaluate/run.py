@@ -20,10 +20,13 @@ from typing import Any
 
 from models.artifacts import ARTIFACTS_DIR, read_manifest, write_manifest
 from models.datasets import load_all
+from models.evaluate import blog_spam
 from models.evaluate.card import render_model_card
 from models.evaluate.cases import case_sets
 from models.evaluate.cost import run_bench
 from models.evaluate.experiments import loso_toxicity, lovo_spam
+from models.evaluate.language import language_gate
+from models.evaluate.spans import evaluate_spans, held_out_scorer
 from models.evaluate.tables import render_report
 
 PARTIALS = ("evaluation.partial.json", "evaluation.spam.partial.json")
@@ -55,6 +58,12 @@ def evaluate(
     tox = loso_toxicity(rows, thresholds, seed, groups, progress_path=artifacts_dir / PARTIALS[0])
     print("hand-written sets", flush=True)
     cases = case_sets(artifacts_dir)
+    print("language gate on English corpora", flush=True)
+    language = language_gate(data_dir, seed)
+    print("explanation spans (toxicity retrained without the SemEval test comments)", flush=True)
+    spans = evaluate_spans(
+        held_out_scorer(rows, data_dir, artifacts_dir, seed), data_dir, seed=seed
+    )
     cost = run_bench() if bench else None
     results = {
         "evaluated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -63,6 +72,8 @@ def evaluate(
         "toxicity": tox,
         "spam": spm,
         "cases": cases,
+        "language": language,
+        "spans": spans,
         "cost": cost,
     }
     for partial in PARTIALS:
@@ -101,7 +112,8 @@ def _write_report(
     results: dict[str, Any], manifest: dict[str, Any], artifacts_dir: Path, path: Path | None
 ) -> None:
     path = Path(path) if path else artifacts_dir / "EVALUATION.md"
-    path.write_text(render_report(results, manifest), encoding="utf-8")
+    report = render_report(results, manifest) + "\n" + "\n".join(blog_spam.report_section(results))
+    path.write_text(report, encoding="utf-8")
 
 
 def _write_card(results: dict[str, Any], manifest: dict[str, Any], artifacts_dir: Path) -> None:
