@@ -302,3 +302,22 @@ def test_the_worker_applies_words_premoderation_and_trust(
     explanations = client.get(f"/v1/comments/{rude}", headers=keys.headers("blog")).get_json()
     (span,) = explanations["explanations"]["banned_word"]
     assert (span["start"], span["end"], span["text"]) == (4, 13, "m 0 r 0 n")
+
+
+@pytest.mark.parametrize("spoiled", [float("nan"), float("inf"), float("-inf"), None, "0.1", True])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {},
+        {"premoderation": True},
+        {"trusted_after": 0},
+        {"shadow": True},
+        {"thresholds": {"spam": {"hold": 0.99, "reject": None}}},
+    ],
+)
+def test_a_score_that_is_not_a_finite_number_is_unscored_under_any_policy(
+    spoiled: Any, policy: dict[str, Any]
+) -> None:
+    # NaN compares false with every threshold: without the check it would be approved.
+    result = verdict("A fine comment", policy, {**LOW, "spam": spoiled}, author=Author(5, 0))
+    assert (result.status, result.reasons) == ("held", ["unscored"])
