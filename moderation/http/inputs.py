@@ -8,6 +8,8 @@ One ``before_request`` check for the whole API, so no view can forget it:
 - a body that is not ``application/json`` (or JSON in another charset than UTF-8) → 415, except
   the HTML forms of the moderator's page (``/moderate/``), whose views check their fields;
 - a body that is not JSON, or not UTF-8 → 400;
+- a PUT without a body → 422: a PUT replaces the whole resource, so an empty one (a client that
+  forgot its body) would wipe every setting;
 - a query parameter that ``/openapi.json`` does not list for the operation → 422 naming it;
 - a string anywhere in the JSON body, the query string or the path that holds a NUL character or
   an unpaired surrogate (``"\\ud800"`` is valid JSON, yet no valid Unicode) → 422 naming the field.
@@ -193,6 +195,8 @@ def check_request() -> None:
     check_headers()
     if request.blueprint in BLUEPRINT_NAMES:
         return
+    if request.method == "PUT" and not has_body():
+        abort(422, message="A PUT needs a body.", errors={"json": {"_schema": ["Missing body."]}})
     errors: dict[str, Any] = {}
     body = (
         check_body()

@@ -7,6 +7,7 @@ names the field rather than a silently dropped value. One module per blueprint b
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -25,6 +26,39 @@ def clean_text(value: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
         raise ma.ValidationError("Must be valid Unicode (no unpaired surrogates).") from error
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO 8601 time with its UTC offset, loaded as UTC.
+
+    ``0001-01-01T00:00:00+01:00`` parses, yet is in year 0 once in UTC: Python cannot represent
+    it and the database driver's conversion raised OverflowError (a 500). Converting here makes
+    such a time a 422 naming the field.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_timezone=None, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise ma.ValidationError("Must be between the years 1 and 9999 in UTC.") from error
+
+
+class Flag(fields.Boolean):
+    """A JSON ``true`` or ``false``, nothing else (not 0, 1, "off", "yes").
+
+    marshmallow's Boolean takes many truthy/falsy spellings; a client that sends ``"active": 0``
+    or ``"off"`` has a bug, and guessing its meaning could switch a webhook or a setting. (A set
+    of truthy values cannot do it: ``0 in {False}`` is true in Python.)
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 def text_field(minimum: int, maximum: int, **kwargs: Any) -> fields.String:

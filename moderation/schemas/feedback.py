@@ -5,11 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from moderation.schemas.common import Moment
+
 
 class FeedbackArgsSchema(ma.Schema):
-    since = fields.AwareDateTime(
-        default_timezone=None, metadata={"description": "Decisions made at or after this time."}
-    )
+    since = Moment(metadata={"description": "Decisions made at or after this time."})
     site = fields.String()
     split = fields.String(
         load_default="train",

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from models.labels import LABELS
 from moderation.schemas.comments import CommentSchema
-from moderation.schemas.common import ACTIONS, STATUSES, text_field
+from moderation.schemas.common import ACTIONS, STATUSES, Moment, text_field
 
 
 class ThreadOutSchema(ma.Schema):
@@ -49,8 +49,8 @@ class ReviewQueueArgsSchema(ma.Schema):
     min_score = fields.Float(validate=validate.Range(min=0, max=1))
     reason = fields.String(validate=validate.Regexp(r"^[a-z_]{1,40}$"))
     author = fields.String(metadata={"description": "An author hash, as listed with comments."})
-    since = fields.AwareDateTime(default_timezone=None)
-    until = fields.AwareDateTime(default_timezone=None)
+    since = Moment()
+    until = Moment()
     sort = fields.String(
         load_default="newest",
         validate=validate.OneOf(["newest", "oldest", "score", "score_asc"]),

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from models.labels import LABELS
 from moderation.policy import merged
-from moderation.schemas.common import text_field, web_origin
+from moderation.schemas.common import Flag, text_field, web_origin
 
 WORD_LIST = fields.List(
     text_field(1, 100),
@@ -29,9 +29,9 @@ class PolicyPatchSchema(ma.Schema):
     thresholds = fields.Dict(
         keys=fields.String(validate=validate.OneOf(LABELS)), values=fields.Nested(ThresholdSchema)
     )
-    premoderation = fields.Boolean()
+    premoderation = Flag()
     # Verdicts computed and stored, every comment published (moderation.policy.shadowed).
-    shadow = fields.Boolean()
+    shadow = Flag()
     trusted_after = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
     banned_words = WORD_LIST
     suspect_words = WORD_LIST

@@ -5,11 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from moderation.schemas.common import Moment
+
 
 class StatsArgsSchema(ma.Schema):
     site = fields.String()
-    since = fields.AwareDateTime(default_timezone=None)
-    until = fields.AwareDateTime(default_timezone=None)
+    since = Moment()
+    until = Moment()
 
 
 class OverturnSchema(ma.Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from moderation.schemas.common import web_url
+from moderation.schemas.common import Flag, web_url
 from moderation.webhooks import EVENT_TYPES
 
 
@@ -14,7 +14,7 @@ class WebhookPatchSchema(ma.Schema):
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENT_TYPES)), validate=validate.Length(min=1)
     )
-    active = fields.Boolean()
+    active = Flag()
 
 
 class WebhookCreateSchema(WebhookPatchSchema):
