@@ -32,6 +32,10 @@ def create_key(session: Session, role: Role, site: Site | None) -> tuple[ApiKey,
     """Create a key and return it with its one-time plaintext."""
     if role in (Role.SUBMIT, Role.AKISMET) and site is None:
         raise ValueError(f"a {role.value} key belongs to one site")
+    if role is Role.ADMIN and site is not None:
+        # An admin creates sites and sees every name (a 409 tells one exists): there is no such
+        # thing as one site's admin. A site's moderator key is the narrower one.
+        raise ValueError("an admin key covers every site; give a moderate key for one site")
     if role is Role.AKISMET:
         # Akismet's clients need exactly 12 characters (moderation.compat.akismet_protocol).
         from moderation.compat.akismet_protocol import key_tag, new_key

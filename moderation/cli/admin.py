@@ -165,7 +165,9 @@ def keys_group() -> None:
 
 
 @keys_group.command("create")
-@click.option("--site", help="The site the key belongs to (required for submit keys).")
+@click.option(
+    "--site", help="The site the key belongs to (required for submit keys; refused for admin keys)."
+)
 @click.option(
     "--role",
     type=click.Choice(["submit", "moderate", "admin", "akismet"]),
@@ -186,6 +188,10 @@ def keys_create(site: str | None, role: str) -> None:
                 raise click.ClickException(f"no site named {site!r}")
         if role in ("submit", "akismet") and site_row is None:
             raise click.ClickException(f"a {role} key needs --site")
+        if role == "admin" and site_row is not None:
+            raise click.ClickException(
+                "an admin key covers every site; use --role moderate for one site's key"
+            )
         _, plaintext = create_key(session, Role(role), site_row)
     click.echo(plaintext)
 

@@ -51,3 +51,30 @@ def test_keys_are_random_shown_once_and_stored_only_as_hashes(
     # Nor are the keys anywhere in the API's answers about keys.
     listing = run_cli(runner, "keys", "list").stdout
     assert not any(key in listing for key in everything)
+
+
+def test_admin_keys_cannot_be_bound_to_a_site(runner: Any, keys: Any) -> None:
+    refused = runner.invoke(args=["keys", "create", "--site", "blog", "--role", "admin"])
+    assert refused.exit_code != 0 and "covers every site" in refused.output
+    db.remove()
+    bound = select(func.count()).where(ApiKey.role == "admin", ApiKey.site_id.is_not(None))
+    assert db.session().scalar(bound) == 0
+
+
+def test_an_old_site_bound_admin_key_is_only_its_sites_moderator(client: Any, keys: Any) -> None:
+    from moderation.keys import hash_key
+    from moderation.storage import Site
+
+    plaintext = "mat_" + "x" * 40
+    with db.transaction() as session:
+        blog = session.scalar(select(Site).where(Site.name == "blog"))
+        session.add(
+            ApiKey(role="admin", site=blog, key_hash=hash_key(plaintext), prefix="mat_xxxx")
+        )
+    headers = {"Authorization": f"Bearer {plaintext}"}
+    created = client.post("/v1/sites", json={"name": "probe"}, headers=headers)
+    assert created.status_code == 403, created.get_json()
+    existing = client.post("/v1/sites", json={"name": "shop"}, headers=headers)
+    assert existing.status_code == 403, existing.get_json()
+    assert client.get("/v1/sites/shop/policy", headers=headers).status_code in (403, 404)
+    assert client.get("/v1/sites/blog/policy", headers=headers).status_code == 200
