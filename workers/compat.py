@@ -1,11 +1,11 @@
 """Jobs of the drop-in protocols (``moderation.compat``) that /v1 has no need for.
 
-- ``score_transient(token)``: Perspective's ``doNotStore: true`` (and Akismet's ``is_test``). The
-  text is never written to the database: the API puts it in a Redis hash under the token with a
-  short TTL, this job takes it with GETDEL (so it is gone the moment a worker has read it),
-  scores it, and returns only the scores (and span scores) as the job's result, which the API
-  reads once and deletes. Errors are returned as a short code, not raised, so no traceback that
-  might quote the text ends up in RQ's failed-job registry; nothing logs the text.
+- ``score_transient(token)``: Perspective's ``doNotStore: true``. The job carries a token, never
+  the text: the text arrives as a pub/sub message from the API that is waiting (see
+  ``moderation.compat.transient``, which explains why no Redis key ever holds it). Only the scores
+  (and span scores) are returned, as the job's result. Errors are returned as a short code, not
+  raised, so no traceback that might quote the text ends up in RQ's failed-job registry; nothing
+  logs the text.
 - ``score_spans(comment_id)``: per-sentence scores of a stored comment, for ``spanAnnotations``.
 
 Both take ids (a token, a comment id), never the text, like every job here.
@@ -13,14 +13,17 @@ Both take ids (a token, a comment id), never the text, like every job here.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
+from redis import Redis
 from rq import get_current_job
 
 from models.record import CommentRecord
 from moderation.compat.spans import sentences, to_utf16
-from moderation.compat.transient import TEXT_FIELD, WANT_SPANS_FIELD, transient_key
+from moderation.compat.transient import HANDOFF_SECONDS, ask_channel, text_channel
 from moderation.storage import Comment, db
 from workers.context import current
 
@@ -45,24 +48,38 @@ def span_scores(model: Scorer, text: str, whole: dict[str, float]) -> list[Span]
     ]
 
 
+def receive_text(connection: Redis, token: str) -> dict[str, Any] | None:
+    """Ask the waiting API for the text and receive it; None if nobody is waiting any more."""
+    pubsub = connection.pubsub(ignore_subscribe_messages=True)
+    try:
+        pubsub.subscribe(text_channel(token))
+        if not connection.publish(ask_channel(token), "ready"):
+            return None  # the API gave up: nobody listens on the ask channel
+        deadline = time.monotonic() + HANDOFF_SECONDS
+        while (remaining := deadline - time.monotonic()) > 0:
+            message = pubsub.get_message(timeout=remaining)
+            if message is not None and message["type"] == "message":
+                return json.loads(message["data"])
+        return None
+    finally:
+        pubsub.close()
+
+
 def score_transient(token: str) -> dict[str, Any]:
-    """Score the text parked under ``token``; ``{"scores", "spans"}`` or ``{"error": code}``."""
+    """Score the text the API hands over for ``token``; ``{"scores", "spans"}`` or ``{"error"}``."""
     job = get_current_job()
     if job is None:
         return {"error": "no_connection"}
-    values = job.connection.hgetall(transient_key(token))
-    # Read, then delete at once: the text outlives the read by one round trip.
-    job.connection.delete(transient_key(token))
-    text = values.get(TEXT_FIELD.encode(), b"").decode()
-    if not text:
-        # The API gave up (timeout) and removed it, or the TTL ran out: nothing to score.
+    received = receive_text(job.connection, token)
+    text = (received or {}).get("text")
+    if not isinstance(text, str) or not text:
         return {"error": "gone"}
     context = current()
     context.refresh()
     try:
         model = context.model()
         scores = model.score([CommentRecord(text=text)])[0]
-        spans = span_scores(model, text, scores) if values.get(WANT_SPANS_FIELD.encode()) else []
+        spans = span_scores(model, text, scores) if received.get("spans") else []
     except Exception as error:
         # The type only: a message could quote the text.
         logger.error("transient scoring failed: %s", type(error).__name__)

@@ -1,24 +1,23 @@
-"""Score a text without storing it: Perspective's ``doNotStore: true`` and Akismet's ``is_test``.
+"""Score a text without storing it: Perspective's ``doNotStore: true``.
 
 What "never stored" means here, end to end:
 
 - no database row of any kind (no comment, score, decision or audit entry);
 - no log line with the text, in the API or the worker (``workers.compat`` logs error types only);
-- in Redis, the text lives in one hash ``moderation:transient:<token>`` from the request until a
-  worker reads it (it deletes the hash right after reading); the hash has a TTL of the request's
-  wait plus a few seconds, and the API deletes it itself when it stops waiting, so a late worker
-  finds nothing. The RQ job carries only the token; its result holds only the scores and lives
-  until the API has read it (then it is deleted; at most ``RESULT_TTL_SECONDS`` otherwise).
-
-Redis itself may write its memory to disk (RDB snapshots, AOF) if it is configured to persist:
-a snapshot taken in those milliseconds would hold the text until the next one. ``moderation up``
-runs its embedded Redis without persistence for the queue; a production Redis used for the
-queue should not persist either, or should be trusted like the database.
+- no Redis key holds it, not even for a moment: the RQ job carries only a random token, and the
+  text goes from the API to the worker that took the job as a pub/sub message. Redis never writes
+  pub/sub messages to disk (neither RDB snapshots nor the AOF that ``moderation up``'s embedded
+  Redis keeps) and forgets them once delivered. The handoff: the worker subscribes to the text
+  channel, then publishes "ready" on the ask channel the API listens on; the API answers with
+  the text on the text channel. If the API has given up, nobody is listening, and the worker
+  stops at once. The job's result holds only the scores and is deleted once read (at most
+  ``RESULT_TTL_SECONDS`` otherwise).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import time
 from typing import Any
@@ -33,10 +32,8 @@ from moderation.queue import SCORE_QUEUE, get_queue
 
 TRANSIENT_JOB = "workers.compat.score_transient"
 SPANS_JOB = "workers.compat.score_spans"
-TEXT_FIELD = "text"
-WANT_SPANS_FIELD = "spans"
-# Seconds the parked text outlives the request's wait, at most.
-TEXT_GRACE_SECONDS = 5
+# Seconds a worker waits for the text once it asked for it (the API answers in a round trip).
+HANDOFF_SECONDS = 2.0
 RESULT_TTL_SECONDS = 30
 # XREAD BLOCK in slices shorter than the client's socket timeout (5 s, moderation.queue.connect).
 BLOCK_SLICE_MS = 1000
@@ -46,8 +43,23 @@ class NoScore(Exception):
     """No score in time (or Redis is unreachable); the caller answers 503, never a guess."""
 
 
-def transient_key(token: str) -> str:
-    return f"moderation:transient:{token}"
+def ask_channel(token: str) -> str:
+    """Where the worker that took the job says it is ready for the text."""
+    return f"moderation:transient:{token}:ask"
+
+
+def text_channel(token: str) -> str:
+    """Where the API sends the text, as one JSON message ``{"text", "spans"}``."""
+    return f"moderation:transient:{token}:text"
+
+
+def hand_over(pubsub: Any, connection: Redis, token: str, message: str, deadline: float) -> None:
+    """Wait for the worker's "ready" on the ask channel, then publish the text to it."""
+    while (remaining := deadline - time.monotonic()) > 0:
+        if pubsub.get_message(timeout=min(remaining, 1.0)) is not None:
+            connection.publish(text_channel(token), message)
+            return
+    raise NoScore("no worker took the comment in time")
 
 
 def wait_for_result(connection: Redis, job_id: str, deadline: float) -> Any:
@@ -82,25 +94,24 @@ def score_text(connection: Redis, text: str, wait_ms: int, *, spans: bool) -> di
     Raises :class:`NoScore` when no worker answered within ``wait_ms`` or scoring failed.
     """
     token = secrets.token_urlsafe(18)
-    key, job_id = transient_key(token), f"transient-{token}"
+    job_id = f"transient-{token}"
     deadline = time.monotonic() + wait_ms / 1000
+    pubsub = None
     try:
-        # One MULTI/EXEC: no worker sees the job before the text. RQ starts the MULTI itself,
-        # so the enqueue comes first.
-        with connection.pipeline() as pipeline:
-            get_queue(connection, SCORE_QUEUE).enqueue(
-                TRANSIENT_JOB, token, job_id=job_id, result_ttl=RESULT_TTL_SECONDS,
-                failure_ttl=RESULT_TTL_SECONDS, pipeline=pipeline,
-            )  # fmt: skip
-            pipeline.hset(key, mapping={TEXT_FIELD: text, WANT_SPANS_FIELD: "1" if spans else ""})
-            pipeline.expire(key, wait_ms // 1000 + TEXT_GRACE_SECONDS)
-            pipeline.execute()
+        pubsub = connection.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(ask_channel(token))
+        get_queue(connection, SCORE_QUEUE).enqueue(
+            TRANSIENT_JOB, token, job_id=job_id, result_ttl=RESULT_TTL_SECONDS,
+            failure_ttl=RESULT_TTL_SECONDS,
+        )  # fmt: skip
+        hand_over(pubsub, connection, token, json.dumps({"text": text, "spans": spans}), deadline)
         answer = wait_for_result(connection, job_id, deadline)
     except RedisError as error:
         raise NoScore(f"the queue is unreachable: {type(error).__name__}") from None
     finally:
-        with contextlib.suppress(RedisError):
-            connection.delete(key)
+        if pubsub is not None:
+            with contextlib.suppress(RedisError):
+                pubsub.close()
         forget(connection, job_id)
     if not isinstance(answer, dict) or "scores" not in answer:
         raise NoScore("scoring failed")
