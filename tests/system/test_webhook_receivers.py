@@ -53,7 +53,9 @@ class Running:
         return made.json()
 
     def submit(self, site: str, text: str = TEXT) -> str:
-        posted = self.call("POST", "/v1/comments", self.keys[site], json={"text": text})
+        posted = self.call(
+            "POST", "/v1/comments", self.keys[site], json={"name": "Reader", "text": text}
+        )
         assert posted.status_code == 202, posted.text
         return posted.json()["id"]
 
