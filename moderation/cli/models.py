@@ -88,18 +88,42 @@ def score(source: IO[str], models_dir: str | None) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None)
 @click.option("--sample", type=int, default=None, help="Train on this many rows (quick check).")
 @click.option("--feedback", type=click.Path(exists=True, path_type=Path), default=None)
+@click.option(
+    "--encoder",
+    is_flag=True,
+    help="Then fine-tune the encoder and fit its combination (needs the train extra; "
+    "about 40 minutes of training on 2 cores, see docs/models.md).",
+)
+@click.option(
+    "--work",
+    "work_dir",
+    type=click.Path(path_type=Path),
+    default=Path("var/encoder-build"),
+    show_default=True,
+    help="Where the encoder runs keep their checkpoints and logs.",
+)
 def train(
-    data_dir: Path | None, out_dir: Path | None, sample: int | None, feedback: Path | None
+    data_dir: Path | None,
+    out_dir: Path | None,
+    sample: int | None,
+    feedback: Path | None,
+    encoder: bool,
+    work_dir: Path,
 ) -> None:
     """Train the spam and toxicity models from the labelled datasets."""
     from models.artifacts import ARTIFACTS_DIR
     from models.datasets import default_data_dir
     from models.train import train as train_models
 
-    manifest = train_models(
-        data_dir or default_data_dir(), out_dir or ARTIFACTS_DIR, sample=sample, feedback=feedback
-    )
-    click.echo(json.dumps({name: m.get("version") for name, m in manifest["models"].items()}))
+    data_dir = data_dir or default_data_dir()
+    out_dir = out_dir or ARTIFACTS_DIR
+    manifest = train_models(data_dir, out_dir, sample=sample, feedback=feedback)
+    versions = {name: m.get("version") for name, m in manifest["models"].items()}
+    if encoder:
+        from models.encoder_training import build
+
+        versions["encoder"] = build(data_dir, out_dir, work_dir)["version"]
+    click.echo(json.dumps(versions))
 
 
 @click.command("evaluate")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -66,18 +67,30 @@ def test_missing_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_serving_never_imports_torch() -> None:
+    """Importing the encoder leaves torch out; with torch made unimportable (as in a default
+    install), loading, scoring and explaining with the encoder still work."""
     _entry()
     code = (
-        "import sys, models.encoder\n"
+        "import sys\n"
+        "import models.encoder\n"
+        "assert 'torch' not in sys.modules\n"
+        # scikit-learn's array-API probe imports torch whenever it is installed: block it, as
+        # a default install (no train extra) has none.
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'transformers'):\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
         "from models.artifacts import load_scorer\n"
         "s = load_scorer()\n"
+        "assert s.encoder is not None\n"
         "s.score([{'text': 'you are an idiot'}])\n"
         "s.explain({'text': 'you are an idiot'}, ['toxicity'])\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers')]\n"
         "assert not bad, bad\n"
-        "assert s.encoder is not None\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+    env = {**os.environ, "MODERATION_ENCODER": "stack"}
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2], env=env)
 
 
 def test_onnx_round_trip(tmp_path: Path) -> None:
@@ -106,3 +119,22 @@ def test_onnx_round_trip(tmp_path: Path) -> None:
         got = Encoder(tmp_path, entry).logits(texts)
         assert np.abs(got - ref).max() < tol, (name, got, ref)
     assert int8.stat().st_size < 0.4 * (tmp_path / "encoder.fp32.onnx").stat().st_size
+
+
+def test_setting_selects_the_linear_only_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    _entry()
+    from models.artifacts import load_scorer
+
+    monkeypatch.setenv("MODERATION_ENCODER", "off")
+    linear = load_scorer()
+    monkeypatch.setenv("MODERATION_ENCODER", "stack")
+    stacked = load_scorer()
+    assert linear.encoder is None and stacked.encoder is not None
+    texts = [{"text": "You people are vermin and should be gone."}, {"text": "Nice photo!"}]
+    a, b = linear.score(texts), stacked.score(texts)
+    assert a[0]["spam"] == b[0]["spam"]  # spam never involves the encoder
+    assert a[0]["toxicity"] != b[0]["toxicity"]
+    assert all(0.0 <= v <= 1.0 for s in b for v in s.values())
+    monkeypatch.setenv("MODERATION_ENCODER", "sometimes")
+    with pytest.raises(ValueError, match="MODERATION_ENCODER"):
+        load_scorer()

@@ -38,7 +38,11 @@ def test_word_pieces_truncation_and_unknown_words() -> None:
     assert len(ids) == 8 and ids[0] == wp.cls and ids[-1] == wp.sep
     assert wp.encode("x" * 150) == [wp.cls, wp.unk, wp.sep]
     vocab = json.loads(SPEC.read_text(encoding="utf-8"))["model"]["vocab"]
-    assert any(i == vocab.get("##ly") for i in wp.encode("unbelievably"))
+    inverse = {i: t for t, i in vocab.items()}
+    full = WordPiece(SPEC.read_text(encoding="utf-8"))
+    pieces = [inverse[i] for i in full.encode("antidisestablishmentarianism")[1:-1]]
+    assert len(pieces) > 1 and all(p.startswith("##") for p in pieces[1:])
+    assert "".join(p.removeprefix("##") for p in pieces) == "antidisestablishmentarianism"
 
 
 def test_same_ids_as_tokenizers() -> None:

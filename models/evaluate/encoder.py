@@ -12,7 +12,7 @@ sources out); for the others they are a within-source split, marked as such.
 The stacker used for a source's figures is fitted on the held-out predictions of the *other*
 sources only (cross-fitted by source); the shipped stacker is fitted on all of them.
 
-``python -m models.encoder_eval --eval-encoder DIR --out FILE`` writes the figures as JSON.
+``python -m models.evaluate.encoder --eval-encoder DIR --out FILE`` writes the figures as JSON.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def per_source(pred: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m models.encoder_eval --eval-encoder DIR --out FILE [--combination FILE]``."""
+    """``python -m models.evaluate.encoder --eval-encoder DIR --out FILE [--combination FILE]``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--eval-encoder", type=Path, required=True)
@@ -228,3 +228,60 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+IDENTITY_SET = "identity_templates.jsonl"
+MODES = ("off", "stack", "cascade")
+
+
+def identity_false_alarms(scorer: Any, cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Share of the identity-term templates (group mentions, no attack) flagged for
+    ``toxicity`` or ``identity_attack`` at the shipped thresholds, and the worst groups."""
+    from models.record import CommentRecord
+
+    scores = scorer.score([CommentRecord.from_fields(c) for c in cases])
+    th = scorer.thresholds
+    flagged = [
+        s["toxicity"] >= th["toxicity"] or s["identity_attack"] >= th["identity_attack"]
+        for s in scores
+    ]
+    by_group: dict[str, list[bool]] = defaultdict(list)
+    for c, f in zip(cases, flagged, strict=True):
+        by_group[c["group"]].append(f)
+    worst = sorted(by_group, key=lambda g: -sum(by_group[g]))[:5]
+    return {
+        "n": len(cases),
+        "false_alarm_rate": round(sum(flagged) / len(cases), 4),
+        "worst_groups": {g: f"{sum(by_group[g])}/{len(by_group[g])}" for g in worst},
+        "examples": [c["text"] for c, f in zip(cases, flagged, strict=True) if f][:5],
+    }
+
+
+def shipped_modes(artifacts_dir: Path) -> dict[str, Any]:
+    """The shipped artifacts with the encoder off, stacked and as a cascade: identity-term
+    false alarms and accuracy per case type of the functional set."""
+    import os
+
+    from models.artifacts import load_scorer
+    from models.evaluate.cases import TESTSETS, case_sets, read_jsonl
+
+    identity = read_jsonl(TESTSETS / IDENTITY_SET)
+    out: dict[str, Any] = {}
+    before = os.environ.get("MODERATION_ENCODER")
+    try:
+        for mode in MODES:
+            os.environ["MODERATION_ENCODER"] = mode
+            scorer = load_scorer(artifacts_dir)
+            if mode != "off" and scorer.encoder is None:
+                continue
+            functional = case_sets(artifacts_dir)["functional"]["per_case"]
+            out[mode] = {
+                "identity_templates": identity_false_alarms(scorer, identity),
+                "functional": {k: v["accuracy"] for k, v in functional.items()},
+            }
+    finally:
+        if before is None:
+            os.environ.pop("MODERATION_ENCODER", None)
+        else:
+            os.environ["MODERATION_ENCODER"] = before
+    return out
