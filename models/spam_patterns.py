@@ -72,9 +72,11 @@ _PRAISE_RE = re.compile(
     r"again|share)|this (?:is|was) (?:really |very )?(?:helpful|informative|useful))\b",
     re.IGNORECASE,
 )
+# "my blog", "my book (club)" and "my site" are left out: readers mention their own blog or book
+# club innocently (both were false alarms); "visit my" / "check out my" blog still count.
 _SELF_PROMO_RE = re.compile(
     r"\b(?:(?:check|look) (?:out )?(?:my|our)|my (?:channel|videos?|page|music|songs?|covers?|"
-    r"blog|website|site|shop|store|app|book|profile)|sub(?:scribe)? (?:to|for) (?:me|my)|"
+    r"shop|store|app)|sub(?:scribe)? (?:to|for) (?:me|my)|"
     r"add me|follow me|like my|visit my|watch my)\b",
     re.IGNORECASE,
 )
