@@ -46,6 +46,8 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "MODEL_CHECK_SECONDS": (5.0, float),
     # text (readable lines) or json (one JSON object per line); see moderation/logs.py.
     "LOG_FORMAT": ("text", str),
+    # When set, GET /metrics needs "Authorization: Bearer <this>"; empty: open (firewall it).
+    "METRICS_TOKEN": ("", str),
     # Tests only: "module:function" a worker calls with its WorkerContext before the first job
     # (the fault tests wrap the scorer with it). Refused unless ENV is testing.
     "TEST_WORKER_HOOK": ("", str),

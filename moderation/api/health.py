@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from redis.exceptions import RedisError
@@ -60,6 +61,18 @@ class Readiness(MethodView):
         return {"status": "ok", "checks": checks}
 
 
+def require_metrics_token() -> None:
+    """401 unless the request carries the configured metrics token (when there is one)."""
+    token = current_app.config["METRICS_TOKEN"]
+    presented = request.headers.get("Authorization", "")
+    if token and not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
+        abort(
+            401,
+            message="GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+
+
 @blp.route("/metrics")
 class Metrics(MethodView):
     @blp.doc(
@@ -73,8 +86,10 @@ class Metrics(MethodView):
     def get(self) -> Response:
         """The service's counters and histograms (every process), comments and queues now.
 
-        The names are listed in docs/configuration.md#metrics.
+        The names are listed in docs/configuration.md#metrics. With ``METRICS_TOKEN`` set it
+        needs ``Authorization: Bearer <token>`` (401 otherwise).
         """
+        require_metrics_token()
         families = metrics.scrape_families(
             db.session(), current_app.extensions["redis"], WORKER_QUEUES
         )

@@ -14,7 +14,7 @@ from typing import IO, Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from moderation.exceptions import ModerationError, NotFound
 from moderation.storage import db
@@ -227,12 +227,19 @@ def keys_revoke(prefix: str) -> None:
 @click.option("--older-than", default=None, type=int, help="Seconds pending (default: config).")
 @with_appcontext
 def sweep_command(older_than: int | None) -> None:
-    """Re-enqueue comments still pending and webhook deliveries never sent (as workers do)."""
+    """Re-enqueue comments still pending and webhook deliveries never sent (as workers do).
+
+    Without ``REDIS_URL`` it uses the embedded Redis of a ``moderation up`` running on the same
+    state folder (its socket in ``var/redis/``).
+    """
+    from moderation.cli.embedded import running_url
     from moderation.queue import connect, sweep_all
 
-    redis_url = current_app.config["REDIS_URL"]
+    redis_url = current_app.config["REDIS_URL"] or running_url(current_app.config["STATE_DIR"])
     if not redis_url:
-        raise click.ClickException("REDIS_URL is not set")
+        raise click.ClickException(
+            "REDIS_URL is not set and no `moderation up` runs on this state folder"
+        )
     seconds = current_app.config["SWEEP_AFTER_SECONDS"] if older_than is None else older_than
     connection = connect(redis_url)
     with db.transaction() as session:
@@ -256,11 +263,20 @@ def purge_command(older_than: str) -> None:
     from moderation.storage import Comment, Decision, Score, utcnow
 
     cutoff = utcnow() - parse_age(older_than)
+    sqlite = db.engine is not None and db.engine.dialect.name == "sqlite"
     with db.transaction() as session:
+        if sqlite:
+            # Overwrite deleted rows with zeros: without it their text stays in free pages.
+            session.execute(text("PRAGMA secure_delete = ON"))
         old = select(Comment.id).where(Comment.created_at < cutoff)
         session.execute(delete(Score).where(Score.comment_id.in_(old)))
         session.execute(delete(Decision).where(Decision.comment_id.in_(old)))
         count = session.execute(delete(Comment).where(Comment.created_at < cutoff)).rowcount
+    if sqlite:
+        # The pages that held the deleted rows are still in the -wal file until a checkpoint
+        # copies them over and TRUNCATE empties it.
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     click.echo(f"purged {count} comments older than {older_than}", err=True)
 
 

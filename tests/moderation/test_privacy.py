@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from moderation import create_app
@@ -73,3 +75,26 @@ def test_purge_deletes_old_comments_with_their_personal_data(
         assert trace not in after, trace
     assert recent in after
     assert_error(client.get(f"/v1/comments/{old}", headers=keys.headers("admin")), 404)
+
+
+def test_purge_leaves_no_text_in_the_sqlite_files(
+    client: Any, runner: Any, keys: Any, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite:///"):
+        pytest.skip("SQLite's files; PostgreSQL's are the server's")
+    path = Path(database_url.removeprefix("sqlite:///"))
+    marker = "Forget-me-please 8d1f0c72 private words"
+    old = submit_json(client, keys.headers("blog"), {"name": "Zed", "text": marker})
+    with db.transaction() as session:
+        session.execute(
+            update(Comment)
+            .where(Comment.id == old)
+            .values(created_at=utcnow() - timedelta(days=91))
+        )
+    files = [path, path.with_name(path.name + "-wal")]
+    assert any(marker.encode() in file.read_bytes() for file in files if file.exists())
+    run_cli(runner, "purge", "--older-than", "90d")
+    for file in files:
+        if file.exists():
+            assert marker.encode() not in file.read_bytes(), file
+            assert old.encode() not in file.read_bytes(), file

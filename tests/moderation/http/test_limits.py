@@ -195,3 +195,14 @@ def test_an_invalid_rate_limit_stops_the_app_naming_the_setting(
 ) -> None:
     with pytest.raises(ConfigurationError, match=f"MODERATION_{name}"):
         create_app({**app_config, name: "sixty a minute"})
+
+
+def test_an_ipv6_client_is_counted_by_its_slash_64(app_config: dict[str, Any], keys: Any) -> None:
+    client = limited_app(app_config, RATE_LIMIT_SUBMIT="2 per minute").test_client()
+    blog = keys.headers("blog")
+    # Fresh addresses in one /64 share one bucket...
+    for host in ("1", "2"):
+        assert post_comment(client, blog, **from_ip(f"2001:db8:1:2::{host}")).status_code == 202
+    assert_error(post_comment(client, blog, **from_ip("2001:db8:1:2:ffff::3")), 429)
+    # ...the next /64 is another client.
+    assert post_comment(client, blog, **from_ip("2001:db8:1:3::1")).status_code == 202
