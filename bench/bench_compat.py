@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, select, update
 from sqlalchemy import text as sql
 
 from bench import common
+from bench.bench_latency import Client
 from moderation.keys import create_key
 from moderation.queue import SCORE_QUEUE
 from moderation.storage import Role, Site
@@ -42,44 +43,6 @@ from tests.system.processes import Worker
 TARGET_P99_MS = 100.0
 KINDS = ("analyze", "analyze-stored", "check", "v1-wait")
 BLOG = "https://bench.example"
-
-
-class Client:
-    """HTTP/1.1 over keep-alive connections, opened as the schedule needs them."""
-
-    def __init__(self, port: int, key: str) -> None:
-        self.port = port
-        # Only /v1 reads it; the protocols carry their keys in the query or the form.
-        self.authorization = f"Authorization: Bearer {key}\r\n"
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
-
-    async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        while self.idle:
-            reader, writer, since = self.idle.pop()
-            if time.monotonic() - since < 1.0 and not reader.at_eof():
-                return reader, writer
-            writer.close()
-        return await asyncio.open_connection(common.HOST, self.port)
-
-    async def post(self, path: str, content_type: str, body: bytes) -> tuple[int, bytes]:
-        reader, writer = await self.connection()
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {common.HOST}:{self.port}\r\n{self.authorization}"
-            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        writer.write(head + body)
-        await writer.drain()
-        status_line = await reader.readline()
-        headers: dict[str, str] = {}
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            headers[name.strip().lower()] = value.strip()
-        payload = await reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection", "").lower() == "close":
-            writer.close()
-        else:
-            self.idle.append((reader, writer, time.monotonic()))
-        return int(status_line.split()[1]), payload
 
 
 def requests_for(kind: str, keys: dict[str, str], texts: list[str]) -> list[tuple[str, str, bytes]]:
@@ -117,14 +80,14 @@ def requests_for(kind: str, keys: dict[str, str], texts: list[str]) -> list[tupl
 async def offer(
     port: int, key: str, requests: list[tuple[str, str, bytes]], rate: float, seconds: float
 ) -> list[dict[str, Any]]:
-    client = Client(port, key)
+    client = Client(port, key)  # bench_latency's keep-alive client
     records: list[dict[str, Any]] = []
 
     async def send(number: int, scheduled: float) -> None:
         path, content_type, body = requests[number % len(requests)]
         record: dict[str, Any] = {"scheduled": scheduled}
         try:
-            record["status"], _ = await client.post(path, content_type, body)
+            record["status"], _ = await client.exchange(path, content_type, body)
         except (OSError, asyncio.IncompleteReadError, ValueError) as error:
             record.update(status=None, error=f"{type(error).__name__}: {error}")
         record["answered"] = time.time()

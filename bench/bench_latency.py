@@ -40,7 +40,7 @@ from sqlalchemy import select
 from bench import common
 from moderation.queue import SCORE_QUEUE, verdict_channel
 from moderation.storage import Comment
-from tests.processes import Worker
+from tests.system.processes import Worker
 
 TARGET_P99_MS = 100.0
 CHANNEL_PATTERN = verdict_channel("*")
@@ -89,10 +89,15 @@ class Client:
         return await asyncio.open_connection(common.HOST, self.port)
 
     async def post(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        status, payload = await self.exchange("/v1/comments", "application/json", body)
+        return status, json.loads(payload or b"{}")
+
+    async def exchange(self, path: str, content_type: str, body: bytes) -> tuple[int, bytes]:
+        """POST ``body`` to ``path`` with the key; the status and the raw answer."""
         reader, writer = await self.connection()
         head = (
-            f"POST /v1/comments HTTP/1.1\r\nHost: {common.HOST}:{self.port}\r\n"
-            f"Authorization: Bearer {self.key}\r\nContent-Type: application/json\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {common.HOST}:{self.port}\r\n"
+            f"Authorization: Bearer {self.key}\r\nContent-Type: {content_type}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
         writer.write(head + body)
@@ -107,7 +112,7 @@ class Client:
             writer.close()
         else:
             self.idle.append((reader, writer, time.monotonic()))
-        return int(status_line.split()[1]), json.loads(payload or b"{}")
+        return int(status_line.split()[1]), payload
 
 
 async def offer(port: int, key: str, rate: float, seconds: float) -> list[dict[str, Any]]:
