@@ -19,7 +19,8 @@ errors here (401 bad signature, 404 unknown site, 422 bad body) use the ``/v1`` 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_smorest import abort
@@ -35,6 +36,8 @@ from moderation.compat.submissions import (
     submit_and_wait,
 )
 from moderation.storage import Site, db
+
+T = TypeVar("T")
 
 blp = Blueprint("coral", __name__, url_prefix="/v1/integrations/coral")
 
@@ -56,6 +59,14 @@ def signed_body() -> tuple[Site, Any]:
     return site, body
 
 
+def parsed(parse: Callable[[Any], T], body: Any, what: str) -> T:
+    """``parse(body)``, or 422 naming what the body is not."""
+    try:
+        return parse(body)
+    except wire.CoralRequestError as error:
+        abort(422, message=f"Not a Coral {what}: {error}.")
+
+
 def no_content() -> Response:
     return Response(status=204)
 
@@ -64,10 +75,7 @@ def no_content() -> Response:
 def moderate() -> Response:
     """Coral's external moderation phase: our verdict as Coral's moderation action."""
     site, body = signed_body()
-    try:
-        coral = wire.parse_request(body)
-    except wire.CoralRequestError as error:
-        abort(422, message=f"Not a Coral moderation request: {error}.")
+    coral = parsed(wire.parse_request, body, "moderation request")
     text = html_to_text(coral.body)
     if not text:
         return no_content()
@@ -92,10 +100,7 @@ def moderate() -> Response:
 def events() -> Response:
     """Coral's webhook: a moderator's decision in Coral is one here too."""
     site, body = signed_body()
-    try:
-        event = wire.parse_event(body)
-    except wire.CoralRequestError as error:
-        abort(422, message=f"Not a Coral event: {error}.")
+    event = parsed(wire.parse_event, body, "event")
     if event is None:
         return no_content()
     session = db.session()
