@@ -22,7 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from moderation import config as settings
     from moderation.api import BLUEPRINTS
     from moderation.extensions import api, db, limiter
-    from moderation.queue import connect
+    from moderation.queue import API_TIMEOUT_SECONDS, connect
 
     app = Flask(__name__)
     app.config.update(settings.load(config))
@@ -42,7 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
-    app.extensions["redis"] = connect(app.config["REDIS_URL"]) if app.config["REDIS_URL"] else None
+    app.extensions["redis"] = (
+        connect(app.config["REDIS_URL"], API_TIMEOUT_SECONDS) if app.config["REDIS_URL"] else None
+    )
     # Webhook deliveries recorded in a request are enqueued on the app's Redis after the commit.
     webhooks.install(app_connection)
     api.init_app(app)

@@ -10,6 +10,8 @@ The web process imports this module but never ``workers``: jobs are named by the
 from __future__ import annotations
 
 import logging
+import time
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,9 +54,49 @@ ATTEMPT_CUT_SHORT_SECONDS = 60
 FAILURE_TTL = 7 * 24 * 3600
 
 
-def connect(url: str) -> Redis:
+# The API's Redis client (moderation.create_app): an enqueue takes about a millisecond, so a Redis
+# that has not answered in this long is hung (stopped, swapping, partitioned); the comment is
+# committed already and the sweeper enqueues it once Redis is back.
+API_TIMEOUT_SECONDS = 0.15
+# After a failure, enqueues skip Redis this long (the breaker is open): a hung Redis costs one
+# timeout per process and period, not one per request.
+BREAKER_SECONDS = 5.0
+
+
+def connect(url: str, timeout: float = 5.0) -> Redis:
     """A Redis client with short timeouts, so an outage fails fast instead of hanging a request."""
-    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5, health_check_interval=30)
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=min(1.0, timeout),
+        socket_timeout=timeout,
+        health_check_interval=30,
+    )
+
+
+class Breaker:
+    """Skip a Redis that just failed, for ``BREAKER_SECONDS`` (one per client object)."""
+
+    def __init__(self, seconds: float = BREAKER_SECONDS) -> None:
+        self.seconds = seconds
+        self.open_until = 0.0
+
+    @property
+    def open(self) -> bool:
+        return time.monotonic() < self.open_until
+
+    def trip(self) -> None:
+        self.open_until = time.monotonic() + self.seconds
+
+
+_breakers: weakref.WeakKeyDictionary[Redis, Breaker] = weakref.WeakKeyDictionary()
+
+
+def breaker(connection: Redis) -> Breaker:
+    """The breaker of ``connection``: each app and worker has its own client, hence its own."""
+    found = _breakers.get(connection)
+    if found is None:
+        found = _breakers.setdefault(connection, Breaker())
+    return found
 
 
 def get_queue(connection: Redis, name: str = SCORE_QUEUE) -> Queue:
@@ -74,8 +116,12 @@ def enqueue(
 ) -> bool:
     """Enqueue ``job(argument)`` by dotted path; False (and a log line) if Redis cannot take it.
 
-    ``then`` says in the log line what happens to the work instead.
+    ``then`` says in the log line what happens to the work instead. While the connection's
+    breaker is open (Redis failed less than ``BREAKER_SECONDS`` ago) Redis is not even tried.
     """
+    if breaker(connection).open:
+        logger.info("skipped enqueueing %s while Redis recovers, %s", job_id, then)
+        return False
     retry = (
         Retry(max=len(retry_intervals), interval=list(retry_intervals)) if retry_intervals else None
     )
@@ -95,6 +141,7 @@ def enqueue(
             )
             pipeline.execute()
     except RedisError as error:
+        breaker(connection).trip()
         logger.warning("could not enqueue %s, %s: %s", job_id, then, error)
         return False
     return True

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from moderation.api.queries import load_for
 from moderation.http.auth import authenticate
 from moderation.privacy import keyed_hash
-from moderation.queue import enqueue_score, verdict_channel
+from moderation.queue import breaker, enqueue_score, verdict_channel
 from moderation.schemas.comments import (
     CommentSchema,
     CommentSubmitSchema,
@@ -101,9 +101,12 @@ def wait_for_verdict(session: Session, comment: Comment, wait_ms: int) -> Commen
     deadline = time.monotonic() + wait_ms / 1000
     pubsub = None
     try:
-        pubsub = redis.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(verdict_channel(comment.id))
-    except (RedisError, AttributeError):
+        # A Redis that just failed is not waited on again: the database is polled instead.
+        if redis is not None and not breaker(redis).open:
+            pubsub = redis.pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(verdict_channel(comment.id))
+    except RedisError:
+        breaker(redis).trip()
         pubsub = None
     try:
         while True:
@@ -117,6 +120,8 @@ def wait_for_verdict(session: Session, comment: Comment, wait_ms: int) -> Commen
             try:
                 pubsub.get_message(timeout=min(remaining, 0.25))
             except RedisError:
+                breaker(redis).trip()
+                pubsub.close()
                 pubsub = None
     finally:
         if pubsub is not None:

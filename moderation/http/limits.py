@@ -37,7 +37,7 @@ from moderation.privacy import keyed_hash
 EXEMPT_BLUEPRINTS = frozenset({"health"})
 SUBMIT_ENDPOINT = "comments.Comments"
 # Seconds a Redis call of the limiter may take before the request goes on without it.
-STORAGE_TIMEOUT_SECONDS = 0.5
+STORAGE_TIMEOUT_SECONDS = 0.15
 
 
 def client_network(address: str | None) -> str | None:
