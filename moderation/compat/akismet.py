@@ -116,6 +116,22 @@ def submission(call: wire.Call) -> Submission:
     )
 
 
+def rechecked(session: Session, key: ApiKey, call: wire.Call) -> Comment | None:
+    """For a recheck (WordPress' queue, an edit): the comment we already decided, if any.
+
+    Without it every recheck would store the comment again; an undecided or unscored one is
+    submitted anew, so a comment that failed to score gets its verdict this time.
+    """
+    assert key.site is not None
+    found = find_comment(
+        session,
+        key.site.id,
+        text=call.get("comment_content"),
+        email=call.get("comment_author_email"),
+    )
+    return found if found is not None and not is_unscored(found) else None
+
+
 @blp.post("/1.1/verify-key")
 def verify_key() -> Response:
     """``valid`` for a live Akismet key whose site has the ``blog`` origin, else ``invalid``."""
@@ -147,7 +163,10 @@ def comment_check() -> Response:
     if not call.get("comment_content"):
         # Nothing for the models to read (a sign-up without text): not spam by content.
         return respond(wire.check_answer(False))
-    comment = submit_and_wait(db.session(), key.site, submission(call))
+    session = db.session()
+    comment = rechecked(session, key, call) if call.get("recheck_reason") else None
+    if comment is None:
+        comment = submit_and_wait(session, key.site, submission(call))
     headers = answer_headers(comment)
     if comment.status == "pending":
         message = "No verdict in time; hold the comment and check it again later."

@@ -210,3 +210,11 @@ def test_keys_of_the_akismet_kind(app: Any, keys: Any) -> None:
     db.remove()
     stored = db.session().scalar(select(ApiKey).where(ApiKey.role == "akismet"))
     assert stored.prefix == "akismet:" + key[:4] and key not in stored.key_hash
+
+
+def test_a_recheck_answers_from_the_stored_verdict(akismet_client: Any, live_worker: None) -> None:
+    fields = {"comment_content": SPAM, "comment_author": "Bob", **READER}
+    assert akismet_client.comment_check(**fields) is akismet.CheckResponse.DISCARD
+    again = akismet_client.comment_check(recheck_reason="recheck_queue", **fields)
+    assert again is akismet.CheckResponse.DISCARD
+    assert count() == 1
