@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.evaluate import blog_spam
+from models.evaluate import blog_spam, encoder
 from models.evaluate.card_text import CARD_INTRO
 from models.evaluate.cost import cost_met
 from models.evaluate.tables import Results, markdown_table, section, sections
@@ -116,6 +116,7 @@ def render_model_card(results: Results, manifest: dict[str, Any]) -> str:
         *section("The targets", targets(results), level=3),
         *sections(results, CARD_FIGURES, level=3),
         *blog_spam.card_section(results),
+        *encoder.card_section(results),
         "Full per-label tables and the failing cases: `EVALUATION.md`.",
         "",
     ]

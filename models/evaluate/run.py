@@ -20,7 +20,7 @@ from typing import Any
 
 from models.artifacts import ARTIFACTS_DIR, read_manifest, write_manifest
 from models.datasets import load_all
-from models.evaluate import blog_spam
+from models.evaluate import blog_spam, encoder
 from models.evaluate.card import render_model_card
 from models.evaluate.cases import case_sets
 from models.evaluate.cost import run_bench
@@ -64,6 +64,8 @@ def evaluate(
     spans = evaluate_spans(
         held_out_scorer(rows, data_dir, artifacts_dir, seed), data_dir, seed=seed
     )
+    print("toxicity encoder, held out (artifacts/eval), and the shipped modes", flush=True)
+    encoder_figures = encoder.encoder_results(data_dir, artifacts_dir, seed)
     cost = run_bench() if bench else None
     results = {
         "evaluated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -75,6 +77,7 @@ def evaluate(
         "language": language,
         "spans": spans,
         "cost": cost,
+        "encoder": encoder_figures,
     }
     for partial in PARTIALS:
         (artifacts_dir / partial).unlink(missing_ok=True)
