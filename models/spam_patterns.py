@@ -169,8 +169,10 @@ def _url_tokens(url: str, name: str) -> list[str]:
     spaced = re.sub(r"[.-]+", " ", host)
     if _COMMERCE_WORDS.search(spaced) or any(r.search(spaced) for r in _TOPIC_RES.values()):
         toks.append("url_commercial")
+    # A keyword-stuffed name repeated in the host is SEO spam; a person's own name in the host
+    # of their blog ("Coast Walker", coastwalker.wordpress.com) is not.
     name_words = {w.lower() for w in re.findall(r"[^\W_]{3,}", name)}
-    if name_words and any(w in host for w in name_words):
+    if _COMMERCE_WORDS.search(name) and any(w in host for w in name_words):
         toks.append("url_matches_name")
     return toks
 
