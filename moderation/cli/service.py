@@ -22,6 +22,7 @@ from moderation import metrics
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+UP_THREADS = 16
 
 
 @click.command("serve")
@@ -149,7 +150,10 @@ def up(host: str, port: int, worker_count: int) -> None:
         env[metrics.MULTIPROCESS_VARIABLE] = str(metrics.prepare_multiprocess_directory(data_dir))
         upgrade(config["DATABASE_URL"])
         keys = first_start(config)
+        # 2 processes x 16 threads: clients that send their bodies slowly each hold a thread
+        # (moderation/server.py); ten of them leave most threads free (tests/system/test_up.py).
         serve_args = ["serve", "--host", host, "--port", str(port), "--workers", "2"]
+        serve_args += ["--threads", str(UP_THREADS)]
         parts.append(Program("api", serve_args, env).start())
         parts += [Program(f"worker {n + 1}", ["worker"], env).start() for n in range(worker_count)]
     except KeyboardInterrupt:
