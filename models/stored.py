@@ -8,6 +8,7 @@ Nothing here knows about databases: callers pass bytes and rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +47,32 @@ def build_scorer(stored: Sequence[StoredModel], loaded: Mapping[str, Any] | None
         "models": {m.name: {"version": m.version, "sha256": m.sha256} for m in stored},
         "thresholds": thresholds,
     }
-    return Scorer(artifacts, manifest)
+    return Scorer(artifacts, manifest, encoder=shipped_encoder())
+
+
+def shipped_encoder() -> Any:
+    """The shipped encoder with its combination (``models.encoder.load_encoder``), or None.
+
+    Registry versions are linear models; the encoder is not retrained from moderators'
+    labels, so every scorer uses the one in ``models/artifacts`` when the setting and the
+    manifest turn it on (its stackers were fitted for the shipped linear model).
+    """
+    from models.artifacts import ARTIFACTS_DIR, read_manifest
+    from models.encoder import encoder_setting, load_encoder
+
+    try:
+        manifest = read_manifest(ARTIFACTS_DIR)
+    except FileNotFoundError:
+        return None
+    key = (encoder_setting(), json.dumps(manifest.get("encoder"), sort_keys=True))
+    if key not in _ENCODERS:
+        _ENCODERS.clear()
+        _ENCODERS[key] = load_encoder(ARTIFACTS_DIR, manifest)
+    return _ENCODERS[key]
+
+
+# One loaded encoder per (setting, manifest entry): a promotion rebuilds the scorer, not it.
+_ENCODERS: dict[tuple[str, str], Any] = {}
 
 
 def evaluate_artifact(
