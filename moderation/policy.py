@@ -23,6 +23,10 @@ key                default                     meaning
                                                by the verdict's own; see ``shadowed``
 =================  ==========================  ==================================================
 
+``unknown_language`` (default ``"hold"``): a comment the models cannot read (another language, by
+``models.language``) is never scored; ``unread`` gives it the reasons ``unscored`` and
+``language:<code>`` and holds it for a moderator, or publishes it with ``"publish"``.
+
 Default thresholds: ``spam`` reject 0.97, ``severe_toxicity`` reject 0.95, every other label
 (``toxicity``, ``insult``, ``identity_attack``, ``threat``, ``profanity``) never rejected; every
 label holds at the model's threshold (``FALLBACK_HOLD`` if the model has none).
@@ -53,7 +57,6 @@ labels that would have held it anyway.
 from __future__ import annotations
 
 import math
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -73,6 +76,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "thresholds": {label: {"hold": None, "reject": DEFAULT_REJECT.get(label)} for label in LABELS},
     "premoderation": False,
     "shadow": False,
+    "unknown_language": "hold",
     "trusted_after": None,
     "banned_words": [],
     "suspect_words": [],
@@ -204,8 +208,6 @@ def decide(
     """
     if not all_finite(scores):
         return unscored()
-    if not all_finite(scores):
-        return unscored()
     policy = merged(site_policy)
     verdict = enforced(scores, policy, model_thresholds or {}, text, normalize, author)
     return shadowed(verdict) if policy.get("shadow") else verdict
@@ -282,18 +284,31 @@ def all_finite(scores: Mapping[str, Any]) -> bool:
     """Whether every score is a finite number: NaN is below and above no threshold (every
     comparison with it is false), so a model that emits one would have its comment approved."""
     return all(
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        for value in scores.values()
-    )
-
-
-def all_finite(scores: Mapping[str, Any]) -> bool:
-    """Whether every score is a finite number: NaN is below and above no threshold (every
-    comparison with it is false), so a model that emits one would have its comment approved."""
-    return all(
         isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
         for value in scores.values()
     )
+
+
+def unread(
+    language: str,
+    site_policy: Mapping[str, Any] | None = None,
+    *,
+    text: str = "",
+    normalize: Normalizer = plain,
+) -> Verdict:
+    """The verdict for a comment in a language the models do not read: it is never scored.
+
+    A banned word still rejects it (the lists are the site's own words); otherwise the site's
+    ``unknown_language`` setting holds it (the default) or publishes it, either way with the
+    reasons ``unscored`` and ``language:<code>`` so nobody mistakes it for a scored comment.
+    """
+    policy = merged(site_policy)
+    reasons = ["unscored", f"language:{language}"]
+    banned = find_words(text, policy["banned_words"], normalize)
+    if banned:
+        return Verdict("rejected", ["banned_word", *reasons], banned)
+    status = "approved" if policy.get("unknown_language") == "publish" else "held"
+    return Verdict(status, reasons)
 
 
 def unscored() -> Verdict:

@@ -48,6 +48,10 @@ class WorkerContext:
     def load_models(self, models_dir: str | None = None) -> Scorer:
         """Load the registry's active versions (or the files in ``models_dir``) once."""
         self.scorer = self.watch.load(models_dir)
+        # The language gate runs before the models on every comment: load its detector now too.
+        from models import language
+
+        language.load()
         logger.info("models loaded: %s", self.scorer.versions)
         return self.scorer
 

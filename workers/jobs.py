@@ -13,6 +13,7 @@ import logging
 
 from rq import get_current_job
 
+from models.language import unsupported_language
 from moderation import metrics
 from moderation.queue import enqueue_explain
 from moderation.storage import Comment, CommentStatus, db
@@ -44,6 +45,11 @@ def score_comment(comment_id: str) -> str:
         )
         scoring.announce(comment_id, CommentStatus.HELD.value)
         return CommentStatus.HELD.value
+    language = unsupported_language(attempt.fields["text"])
+    if language is not None:
+        verdict = scoring.save_unread(comment_id, language)
+        scoring.announce(comment_id, verdict.status)
+        return verdict.status
     context.refresh()
     model = context.model()
     try:

@@ -23,7 +23,7 @@ from models.text import normalize
 from moderation import metrics
 from moderation.authors import author_record
 from moderation.decisions import record_verdict
-from moderation.policy import Verdict, all_finite, decide, unscored, word_explanations
+from moderation.policy import Verdict, all_finite, decide, unread, unscored, word_explanations
 from moderation.queue import verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, db, utcnow
 
@@ -111,6 +111,23 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Ver
             comment.scored_at = utcnow()
             applied = record_verdict(session, comment_id, verdict)
     if applied:  # counted once committed, and only by the run that decided
+        metrics.record_verdict(verdict.status, verdict.reasons)
+    return verdict
+
+
+def save_unread(comment_id: str, language: str) -> Verdict:
+    """Store the verdict for a comment in a language the models do not read (no scores)."""
+    with db.transaction() as session:
+        comment = session.scalars(
+            select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
+        ).one()
+        verdict = unread(language, comment.site.policy, text=comment.text, normalize=normalize)
+        applied = False
+        if comment.status == CommentStatus.PENDING.value:
+            comment.explanations = word_explanations(comment.text, verdict)
+            comment.scored_at = utcnow()
+            applied = record_verdict(session, comment_id, verdict)
+    if applied:
         metrics.record_verdict(verdict.status, verdict.reasons)
     return verdict
 

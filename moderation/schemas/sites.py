@@ -32,6 +32,8 @@ class PolicyPatchSchema(ma.Schema):
     premoderation = Flag()
     # Verdicts computed and stored, every comment published (moderation.policy.shadowed).
     shadow = Flag()
+    # A comment in a language the models do not read (moderation.policy.unread).
+    unknown_language = fields.String(validate=validate.OneOf(["hold", "publish"]))
     trusted_after = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
     banned_words = WORD_LIST
     suspect_words = WORD_LIST
