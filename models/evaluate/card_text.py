@@ -155,6 +155,16 @@ named-citation false alarm, crypto spam); why, below.
   F1 at the threshold is below 0.95 everywhere: the hard videos (Psy, LMFAO) have short
   "subscribe to my channel" spam that reads like fan comments, and the recall at the F1-best
   pooled threshold (0.575) is 0.76-0.88.
+* **Spam on seven held-out videos (2.0).** The three pilot videos are harder than the four of
+  the collection, and the target is missed on them too (table below). Measured on the same seven
+  folds: the 1.2.0 recipe with the pilot and SpamAssassin at weight 1 averaged 0.975 (lowest
+  PewDiePie 0.945); SpamAssassin at 0.15, 0.977 (0.953); with the blog-style hand-written rows,
+  0.978 (0.952); doubling the weight of the signal tokens, 0.971 (0.938), not taken. PewDiePie's
+  ham is about subscribers ("now your at 14m subscribers", "most subscribed channel"), the word
+  that marks YouTube spam everywhere else, and its spam is partly unlike any other video's
+  ("The Gospel 1. Acknowledge you are a sinner", "add me on xbox"). F1 at the one shipped
+  threshold is lowest on PlayStation 4, whose comments are 10% spam (the pilot's chosen
+  rates): the same false-alarm count costs it more precision than a 50% video.
 * **Threat recall.** Threat positives are ~1% of their rows, so the calibrated threat
   probability of a plain direct threat stays low ("I will stab you": threat 0.19, toxicity
   0.24 with the shipped 0.3 / 0.35 thresholds). Weighting the hand-written threats 3x instead
