@@ -21,8 +21,8 @@ from moderation.api.queries import visible_site
 from moderation.policy import FALLBACK_HOLD, merged
 from moderation.sites import change_policy
 from moderation.storage import ApiKey, Site, db, utcnow
-from moderation.web import bp
 from moderation.web.access import admin_only, principal
+from moderation.web.blueprint import bp
 from moderation.web.figures import model_thresholds, score_bins, shares
 from moderation.web.queue import visible_sites
 

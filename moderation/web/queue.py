@@ -25,8 +25,8 @@ from moderation.http.auth import Principal
 from moderation.schemas.common import ACTIONS
 from moderation.schemas.review import ReviewQueueArgsSchema
 from moderation.storage import Comment, CommentStatus, Site, db
-from moderation.web import bp
 from moderation.web.access import principal, safe_next, signed_in
+from moderation.web.blueprint import bp
 from moderation.web.figures import current_thresholds, model_thresholds
 from moderation.web.highlight import runs, span_list
 from moderation.web.reasons import reason_texts

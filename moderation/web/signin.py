@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from moderation.web import bp
 from moderation.web.access import current_key, safe_next, sign_in, sign_out
+from moderation.web.blueprint import bp
 
 
 @bp.get("/signin")

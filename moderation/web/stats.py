@@ -15,8 +15,8 @@ from flask import render_template, request
 from moderation.api.queries import filtered, site_scope
 from moderation.stats import stats
 from moderation.storage import Site, db, utcnow
-from moderation.web import bp
 from moderation.web.access import principal, signed_in
+from moderation.web.blueprint import bp
 from moderation.web.figures import (
     CHART_WIDTH,
     bars,
