@@ -35,6 +35,10 @@ CROSS_FIELD_RULES = {
     ("POST", "/v1/sites"),
     ("PUT", "/v1/sites/{name}/policy"),
     ("PATCH", "/v1/sites/{name}/policy"),
+    # A URL whose host is, or resolves to, an internal address ("http://0") is a 422 (no SSRF),
+    # which no JSON Schema of a URL can state.
+    ("POST", "/v1/sites/{name}/webhooks"),
+    ("PATCH", "/v1/webhooks/{webhook_id}"),
 }
 
 
