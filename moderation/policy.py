@@ -23,6 +23,12 @@ key                default                     meaning
                                                by the verdict's own; see ``shadowed``
 =================  ==========================  ==================================================
 
+``signals`` (default ``DEFAULT_SIGNALS``): ``{signal: count}``, hold a comment when a
+deployment-wide spam signal the worker counted (``models.signals``) reaches the count; ``null``
+turns a signal off. ``near_duplicate``: comments of the last hour on the deployment's other
+sites with the same text (by fingerprint). The reason is the signal's name; the worker stores
+its explanation.
+
 ``unknown_language`` (default ``"hold"``): a comment the models cannot read (another language, by
 ``models.language``) is never scored; ``unread`` gives it the reasons ``unscored`` and
 ``language:<code>`` and holds it for a moderator, or publishes it with ``"publish"``.
@@ -72,11 +78,15 @@ FALLBACK_HOLD = 0.5
 # Labels rejected automatically by default, and at what score; every other label only holds.
 DEFAULT_REJECT = {SPAM: 0.97, Label.SEVERE_TOXICITY.value: 0.95}
 
+# Deployment-wide signals (counted by the worker) and the count at which each holds a comment.
+DEFAULT_SIGNALS: dict[str, int | None] = {"near_duplicate": 3}
+
 DEFAULT_POLICY: dict[str, Any] = {
     "thresholds": {label: {"hold": None, "reject": DEFAULT_REJECT.get(label)} for label in LABELS},
     "premoderation": False,
     "shadow": False,
     "unknown_language": "hold",
+    "signals": DEFAULT_SIGNALS,
     "trusted_after": None,
     "banned_words": [],
     "suspect_words": [],
@@ -112,7 +122,8 @@ def merged(site_policy: Mapping[str, Any] | None) -> dict[str, Any]:
     }
     for label, limits in site_policy.get("thresholds", {}).items():
         thresholds.setdefault(label, dict(limits))
-    return {**DEFAULT_POLICY, **site_policy, "thresholds": thresholds}
+    signals = {**DEFAULT_SIGNALS, **(site_policy.get("signals") or {})}
+    return {**DEFAULT_POLICY, **site_policy, "thresholds": thresholds, "signals": signals}
 
 
 def plain(text: str) -> str:
@@ -199,17 +210,20 @@ def decide(
     text: str = "",
     normalize: Normalizer = plain,
     author: Author | None = None,
+    signals: Mapping[str, int] | None = None,
 ) -> Verdict:
     """The verdict for one comment under a site's policy (the order is in the module docstring).
 
     ``text`` is the comment as written; ``normalize`` folds it and the word lists alike
     (the worker passes ``models.text.normalize``); ``author`` is None when the comment has no
-    e-mail to recognise its author by. In shadow mode the verdict is ``shadowed``.
+    e-mail to recognise its author by; ``signals`` the worker's counts, ``{signal: count}``
+    (a signal at or above the site's count holds, like a label at its hold threshold). In shadow
+    mode the verdict is ``shadowed``.
     """
     if not all_finite(scores):
         return unscored()
     policy = merged(site_policy)
-    verdict = enforced(scores, policy, model_thresholds or {}, text, normalize, author)
+    verdict = enforced(scores, policy, model_thresholds or {}, text, normalize, author, signals)
     return shadowed(verdict) if policy.get("shadow") else verdict
 
 
@@ -233,12 +247,13 @@ def enforced(
     text: str,
     normalize: Normalizer,
     author: Author | None,
+    signals: Mapping[str, int] | None = None,
 ) -> Verdict:
     """The verdict the (merged) policy enforces, in the order of the module docstring."""
     rejected = over(scores, policy, model_thresholds, "reject")
     held = [
         label for label in over(scores, policy, model_thresholds, "hold") if label not in rejected
-    ]
+    ] + fired(policy, signals or {})
     banned = find_words(text, policy["banned_words"], normalize)
     if banned:
         return Verdict("rejected", ["banned_word", *rejected, *held], banned)
@@ -257,6 +272,16 @@ def enforced(
     if reasons:
         return Verdict("held", reasons, suspect)
     return Verdict("approved", [])
+
+
+def fired(policy: Mapping[str, Any], signals: Mapping[str, int]) -> list[str]:
+    """The signals whose count reaches the (merged) policy's count for them, in policy order."""
+    limits = policy.get("signals") or {}
+    return [
+        name
+        for name, limit in limits.items()
+        if limit is not None and signals.get(name, 0) >= limit
+    ]
 
 
 def word_explanations(text: str, verdict: Verdict) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -137,6 +138,8 @@ class Comment(Base):
     __table_args__ = (
         Index("ix_comments_status_created", "status", "created_at"),
         Index("ix_comments_site_created", "site_id", "created_at"),
+        # The recent comments' fingerprints, read from the index alone (near-duplicate texts).
+        Index("ix_comments_created_fingerprint", "created_at", "fingerprint"),
         UniqueConstraint("site_id", "idempotency_key", name="uq_comments_idempotency"),
     )
 
@@ -169,6 +172,8 @@ class Comment(Base):
     explanations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     score_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # SimHash of the text (models.signals.fingerprint), set by the worker; None if too short.
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     scored_at: Mapped[datetime | None]

@@ -23,9 +23,18 @@ from models.text import normalize
 from moderation import metrics
 from moderation.authors import author_record
 from moderation.decisions import record_verdict
-from moderation.policy import Verdict, all_finite, decide, unread, unscored, word_explanations
+from moderation.policy import (
+    Verdict,
+    all_finite,
+    decide,
+    merged,
+    unread,
+    unscored,
+    word_explanations,
+)
 from moderation.queue import verdict_channel
 from moderation.storage import Comment, CommentStatus, Score, db, utcnow
+from workers import signals
 
 if TYPE_CHECKING:
     from models.scorer import Scorer
@@ -76,8 +85,15 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Ver
             if policy.get("trusted_after")
             else None
         )
+        counted = signals.count_signals(session, comment, merged(policy)["signals"])
         verdict = decide(
-            scores, policy, model.thresholds, text=comment.text, normalize=normalize, author=author
+            scores,
+            policy,
+            model.thresholds,
+            text=comment.text,
+            normalize=normalize,
+            author=author,
+            signals=counted.counts,
         )
         # A score that is not a finite number made the verdict ``unscored``; it is not stored.
         kept = {label: value for label, value in scores.items() if all_finite({label: value})}
@@ -107,7 +123,10 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Ver
                 spoiled = ", ".join(f"{k}={v}" for k, v in scores.items() if k not in kept)
                 comment.last_error = f"scores that are not finite numbers: {spoiled}"
             comment.model_versions = dict(model.versions)
-            comment.explanations = word_explanations(comment.text, verdict)
+            comment.explanations = {
+                **signals.explanations(counted),
+                **word_explanations(comment.text, verdict),
+            }
             comment.scored_at = utcnow()
             applied = record_verdict(session, comment_id, verdict)
     if applied:  # counted once committed, and only by the run that decided

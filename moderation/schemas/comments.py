@@ -60,6 +60,8 @@ class SpanSchema(ma.Schema):
     end = fields.Integer()
     text = fields.String()
     weight = fields.Float()
+    # A deployment-wide signal's explanation ("same text as 3 comments in the last hour ...").
+    reason = fields.String()
 
 
 class LinksSchema(ma.Schema):

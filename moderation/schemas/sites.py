@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from models.labels import LABELS
-from moderation.policy import merged
+from moderation.policy import DEFAULT_SIGNALS, merged
 from moderation.schemas.common import Flag, text_field, web_origin
 
 WORD_LIST = fields.List(
@@ -35,6 +35,11 @@ class PolicyPatchSchema(ma.Schema):
     # A comment in a language the models do not read (moderation.policy.unread).
     unknown_language = fields.String(validate=validate.OneOf(["hold", "publish"]))
     trusted_after = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    # The count at which a deployment-wide spam signal holds a comment; null turns it off.
+    signals = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(DEFAULT_SIGNALS))),
+        values=fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000)),
+    )
     banned_words = WORD_LIST
     suspect_words = WORD_LIST
 
