@@ -26,7 +26,9 @@ key                default                     meaning
 ``signals`` (default ``DEFAULT_SIGNALS``): ``{signal: count}``, hold a comment when a
 deployment-wide spam signal the worker counted (``models.signals``) reaches the count; ``null``
 turns a signal off. ``near_duplicate``: comments of the last hour on the deployment's other
-sites with the same text (by fingerprint). The reason is the signal's name; the worker stores
+sites with the same text (by fingerprint); ``velocity_ip`` and ``velocity_author``: comments of
+the last 10 minutes, this one included, from the same client-IP hash or the same author (e-mail
+hash), on any site. The reason is the signal's name; the worker stores
 its explanation.
 
 ``unknown_language`` (default ``"hold"``): a comment the models cannot read (another language, by
@@ -79,7 +81,12 @@ FALLBACK_HOLD = 0.5
 DEFAULT_REJECT = {SPAM: 0.97, Label.SEVERE_TOXICITY.value: 0.95}
 
 # Deployment-wide signals (counted by the worker) and the count at which each holds a comment.
-DEFAULT_SIGNALS: dict[str, int | None] = {"near_duplicate": 3}
+DEFAULT_SIGNALS: dict[str, int | None] = {
+    "near_duplicate": 3,
+    # High enough for a shared address (an office, a campus) and a busy thread's regular.
+    "velocity_ip": 30,
+    "velocity_author": 10,
+}
 
 DEFAULT_POLICY: dict[str, Any] = {
     "thresholds": {label: {"hold": None, "reject": DEFAULT_REJECT.get(label)} for label in LABELS},

@@ -140,6 +140,9 @@ class Comment(Base):
         Index("ix_comments_site_created", "site_id", "created_at"),
         # The recent comments' fingerprints, read from the index alone (near-duplicate texts).
         Index("ix_comments_created_fingerprint", "created_at", "fingerprint"),
+        # Comments per client-IP hash and per author in a recent window (velocity signals).
+        Index("ix_comments_ip_created", "ip_hash", "created_at"),
+        Index("ix_comments_author_created", "author_hash", "created_at"),
         UniqueConstraint("site_id", "idempotency_key", name="uq_comments_idempotency"),
     )
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import signals
@@ -21,6 +22,8 @@ from moderation.storage import Comment
 # Look-back window of every signal, and the most fingerprints one comment is compared with.
 WINDOW_SECONDS = 3600
 CANDIDATES = 5000
+# Look-back window of the velocity signals: a burst, not a regular's day.
+VELOCITY_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,30 @@ def near_duplicates(session: Session, comment: Comment) -> tuple[int, int]:
     return matches, len(sites)
 
 
+def velocity(session: Session, comment: Comment, column: Any) -> int:
+    """Comments of the last ``VELOCITY_SECONDS`` with the comment's ``column`` value, it included.
+
+    ``column`` is ``Comment.ip_hash`` or ``Comment.author_hash`` (indexed with ``created_at``);
+    0 when the comment has no value there (no address kept, no e-mail given).
+    """
+    value = getattr(comment, column.key)
+    if value is None:
+        return 0
+    since = comment.created_at - timedelta(seconds=VELOCITY_SECONDS)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(
+                column == value,
+                Comment.created_at >= since,
+                Comment.created_at <= comment.created_at,
+            )
+        )
+        or 0
+    )
+
+
 def count_signals(session: Session, comment: Comment, limits: dict[str, int | None]) -> Counts:
     """Every signal's count for ``comment``, and the explanation of each that reaches its limit.
 
@@ -72,6 +99,17 @@ def count_signals(session: Session, comment: Comment, limits: dict[str, int | No
         signal = signals.duplicate_signal(matches, sites, WINDOW_SECONDS, min_matches=limit)
         if signal is not None:
             explained[signal.kind.value] = signal.reason
+    for kind, column in (
+        (signals.SignalKind.VELOCITY_IP, Comment.ip_hash),
+        (signals.SignalKind.VELOCITY_AUTHOR, Comment.author_hash),
+    ):
+        counts[kind.value] = velocity(session, comment, column)
+        limit = limits.get(kind.value)
+        if limit is not None:
+            # models.signals fires above its limit; the policy's count is "at or above".
+            fired = signals.velocity_signal(kind, counts[kind.value], VELOCITY_SECONDS, limit - 1)
+            if fired is not None:
+                explained[kind.value] = fired.reason
     return Counts(counts, explained)
 
 

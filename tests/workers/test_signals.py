@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from moderation.policy import decide
 from moderation.storage import Comment, Role, db
-from tests.helpers import submit
+from tests.helpers import from_ip, submit
 
 CAMPAIGN = (
     "Make $500 a day from home with our proven system, no experience needed, "
@@ -19,6 +19,20 @@ OTHER = "I read the whole article and I think the second chart is missing the 20
 
 def comment(client: Any, keys: Any, site: str, comment_id: str) -> dict[str, Any]:
     return client.get(f"/v1/comments/{comment_id}", headers=keys.headers(site)).get_json()
+
+
+def submit_from(
+    client: Any, keys: Any, address: str, text: str, site: str = "blog", **fields: Any
+) -> str:
+    """Submit a comment from this client address; its id."""
+    response = client.post(
+        "/v1/comments",
+        json={"name": "Reader", "text": text, **fields},
+        headers=keys.headers(site),
+        **from_ip(address),
+    )
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["id"]
 
 
 def test_a_signal_holds_at_the_sites_count_and_not_below() -> None:
@@ -101,3 +115,48 @@ def test_the_signal_counts_must_be_known_and_positive(client: Any, keys: Any) ->
             "/v1/sites/blog/policy", json={"signals": signals}, headers=keys.headers("admin")
         )
         assert response.status_code == 422, signals
+
+
+def test_many_comments_from_one_address_hold_the_later_ones(
+    client: Any, keys: Any, work: Any
+) -> None:
+    response = client.patch(
+        "/v1/sites/blog/policy",
+        json={"signals": {"velocity_ip": 3}},
+        headers=keys.headers("admin"),
+    )
+    assert response.status_code == 200, response.get_json()
+    texts = [f"{OTHER} Also, point {n} of the list reads oddly to me." for n in "abcd"]
+    sent = [submit_from(client, keys, "203.0.113.7", text) for text in texts]
+    elsewhere = submit_from(client, keys, "198.51.100.9", texts[0].upper())
+    work()
+    bodies = [comment(client, keys, "blog", comment_id) for comment_id in sent]
+    assert ["velocity_ip" in body["reasons"] for body in bodies] == [False, False, True, True]
+    for n, body in ((3, bodies[2]), (4, bodies[3])):
+        assert body["status"] != "approved", body
+        reason = body["explanations"]["velocity_ip"][0]["reason"]
+        assert reason == f"{n} comments from this network address in the last 10 minutes", reason
+    assert "velocity_ip" not in comment(client, keys, "blog", elsewhere)["reasons"]
+
+
+def test_many_comments_from_one_author_hold_the_later_ones(
+    client: Any, keys: Any, work: Any
+) -> None:
+    for site in ("blog", "shop"):
+        response = client.patch(
+            f"/v1/sites/{site}/policy",
+            json={"signals": {"velocity_author": 2}},
+            headers=keys.headers("admin"),
+        )
+        assert response.status_code == 200, response.get_json()
+    first = submit_from(client, keys, "203.0.113.1", OTHER, email="fast@example.org")
+    second = submit_from(
+        client, keys, "203.0.113.2", OTHER + " Thanks.", site="shop", email="fast@example.org"
+    )
+    work()
+    assert "velocity_author" not in comment(client, keys, "blog", first)["reasons"]
+    body = comment(client, keys, "shop", second)
+    assert "velocity_author" in body["reasons"], body
+    assert body["explanations"]["velocity_author"][0]["reason"] == (
+        "2 comments from this author in the last 10 minutes"
+    )
