@@ -83,8 +83,10 @@ DEFAULT_REJECT = {SPAM: 0.97, Label.SEVERE_TOXICITY.value: 0.95}
 # Deployment-wide signals (counted by the worker) and the count at which each holds a comment.
 DEFAULT_SIGNALS: dict[str, int | None] = {
     "near_duplicate": 3,
-    # High enough for a shared address (an office, a campus) and a busy thread's regular.
-    "velocity_ip": 30,
+    # Off unless a site turns it on: /v1 sees the address that posted the comment, which for a
+    # site whose backend posts every comment is the backend's own (every comment would count).
+    "velocity_ip": None,
+    # High enough for a busy thread's regular.
     "velocity_author": 10,
 }
 
