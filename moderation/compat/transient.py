@@ -35,7 +35,7 @@ SPANS_JOB = "workers.compat.score_spans"
 # Seconds a worker waits for the text once it asked for it (the API answers in a round trip).
 HANDOFF_SECONDS = 2.0
 RESULT_TTL_SECONDS = 30
-# XREAD BLOCK in slices shorter than the client's socket timeout (5 s, moderation.queue.connect).
+# XREAD BLOCK in slices of at most this, and half the client's socket timeout.
 BLOCK_SLICE_MS = 1000
 
 
@@ -65,8 +65,11 @@ def hand_over(pubsub: Any, connection: Redis, token: str, message: str, deadline
 def wait_for_result(connection: Redis, job_id: str, deadline: float) -> Any:
     """The job's return value once it is there, or :class:`NoScore` at ``deadline``."""
     key = Result.get_key(job_id)
+    # Each XREAD BLOCK must end before the client's own socket timeout (0.15 s for the API's).
+    timeout = connection.connection_pool.connection_kwargs.get("socket_timeout") or 5.0
+    slice_ms = min(BLOCK_SLICE_MS, int(timeout * 500))
     while (remaining := deadline - time.monotonic()) > 0:
-        block = max(1, min(BLOCK_SLICE_MS, int(remaining * 1000)))
+        block = max(1, min(slice_ms, int(remaining * 1000)))
         response = connection.xread({key: "0-0"}, block=block, count=1)
         if response:
             result_id, payload = response[0][1][-1]
