@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from moderation import queue
+from moderation import metrics, queue
 from moderation.exceptions import WebhookDeliveryError
 from moderation.queue import ATTEMPT_IN_PROGRESS
 from moderation.storage import DeliveryStatus, WebhookDelivery, db, utcnow
@@ -134,6 +134,10 @@ def deliver(delivery_id: int, secret_key: str, last_attempt: bool, *, allow_priv
     answer = outbound.post(attempt.url, attempt.body, attempt.headers, allow_private=allow_private)
     entry = answer_entry(answer)
     status = record(delivery_id, entry, last_attempt)
+    if entry["error"] is not None:
+        metrics.WEBHOOK_FAILURES.labels(
+            "yes" if status == DeliveryStatus.FAILED.value else "no"
+        ).inc()
     if status == DeliveryStatus.PENDING.value:
         logger.info("delivery %s failed, will retry: %s", delivery_id, entry["error"])
         raise WebhookDeliveryError(f"delivery {delivery_id}: {entry['error']}")
