@@ -14,7 +14,7 @@ from typing import Any
 
 import flask_smorest
 from flask_limiter import RateLimitExceeded
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from moderation.http.limits import retry_after_seconds
@@ -52,8 +52,10 @@ class Api(flask_smorest.Api):
         return payload, code, {**kept, **(headers or {})}
 
     def handle_database_error(self, error: DBAPIError) -> Any:
-        # Only connection-level failures mean "try later"; anything else is a bug (500).
-        if not error.connection_invalidated and not isinstance(error, OperationalError):
+        # Only connection-level failures mean "try later"; anything else is a bug (500). A pooled
+        # connection the server closed while stopping says InterfaceError ("connection is closed").
+        connection_level = isinstance(error, OperationalError | InterfaceError)
+        if not error.connection_invalidated and not connection_level:
             raise error
         logger.warning("database unavailable: %s", error.orig)
         unavailable = ServiceUnavailable("The database is unavailable; retry later.")
