@@ -190,6 +190,21 @@ def scrape_families(
     return [comment_family(by_status), *queue_families(connection, queue_names)]
 
 
+def loaded_site_name(key: Any) -> str:
+    """The key's site name if the key query loaded it, else ``none``; never a query.
+
+    Called after the view: on a database outage the session is unusable, and a lazy load here
+    would turn the view's 503 into a 500.
+    """
+    if key is None:
+        return "none"
+    from sqlalchemy import inspect
+
+    site = inspect(key).attrs.site.loaded_value
+    name = getattr(site, "__dict__", {}).get("name")
+    return name if isinstance(name, str) else "none"
+
+
 def init_app(app: Flask) -> None:
     """Count every answer to ``POST /v1/comments`` by site and status code.
 
@@ -201,9 +216,7 @@ def init_app(app: Flask) -> None:
     def count(response: Response) -> Response:
         rule = request.url_rule
         if rule is not None and (request.method, rule.rule) == SUBMIT_RULE:
-            key = g.get("api_key")
-            site = key.site.name if key is not None and key.site is not None else "none"
-            SUBMISSIONS.labels(site, str(response.status_code)).inc()
+            SUBMISSIONS.labels(loaded_site_name(g.get("api_key")), str(response.status_code)).inc()
         return response
 
     app.after_request(count)

@@ -379,7 +379,7 @@ def test_postgres_stopped_during_submission_gives_503_and_recovers_without_resta
     statuses = client.statuses()
     assert statuses[503] > 0, f"the outage was not seen: {statuses}"
     assert set(statuses) <= {200, 202, 503}, (
-        f"never a 500, never a 2xx without a commit: {statuses}"
+        f"never a 500, never a 2xx without a commit: {statuses}\n{service.logs()}"
     )
     for submission in client.submissions:
         for status, headers, body in submission.answers:
