@@ -54,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
-    # The foreign protocols answer in their own shapes: plain Flask blueprints, not in /openapi.json.
+    # The foreign protocols answer in their own shapes: plain Flask blueprints, not in openapi.json.
     for blueprint in compat.blueprints():
         app.register_blueprint(blueprint)
     from moderation import web  # the moderator's page, /moderate/
