@@ -863,7 +863,8 @@ HANDWRITTEN = {
         TESTSETS / "train_spam.jsonl",
         "crypto/forex investment spam with Telegram/WhatsApp/phone contacts, blog-comment spam "
         "(praise + link, keyword-stuffed name/url, brand + support + phone scams, travel, "
-        "property, essay, pharmacy, SEO, loan and work-from-home promotions) -> spam=1; named readers citing "
+        "property, essay, pharmacy, SEO, loan and work-from-home promotions) -> spam=1; "
+        "named readers citing "
         "a source link, short thankful comments, and clean comments that mention brands, phone "
         "numbers, travel, essays or money -> spam=0",
     ),
