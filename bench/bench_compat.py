@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, select, update
 from sqlalchemy import text as sql
 
 from bench import common
-from bench.bench_latency import Client
+from bench.bench_latency import Client, on_schedule
 from moderation.keys import create_key
 from moderation.queue import SCORE_QUEUE
 from moderation.storage import Role, Site
@@ -93,15 +93,7 @@ async def offer(
         record["answered"] = time.time()
         records.append(record)
 
-    loop = asyncio.get_running_loop()
-    start_wall, start = time.time() + 0.1, loop.time() + 0.1
-    tasks = []
-    for number in range(int(rate * seconds)):
-        delay = start + number / rate - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(number, start_wall + number / rate)))
-    await asyncio.gather(*tasks)
+    await on_schedule(send, rate, seconds)
     return records
 
 

@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,18 @@ async def offer(port: int, key: str, rate: float, seconds: float) -> list[dict[s
         record["answered"] = time.time()
         records.append(record)
 
+    await on_schedule(send, rate, seconds)
+    return records
+
+
+async def on_schedule(
+    send: Callable[[int, float], Awaitable[None]], rate: float, seconds: float
+) -> None:
+    """Call ``send(number, scheduled_wall_time)`` ``rate`` times a second for ``seconds``.
+
+    Open loop: each request starts at its scheduled time whether or not earlier ones answered,
+    so a slow server shows as latency, not as a lower offered rate.
+    """
     loop = asyncio.get_running_loop()
     start_wall, start = time.time() + 0.1, loop.time() + 0.1
     tasks = []
@@ -140,7 +153,6 @@ async def offer(port: int, key: str, rate: float, seconds: float) -> list[dict[s
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(send(number, start_wall + number / rate)))
     await asyncio.gather(*tasks)
-    return records
 
 
 def drained(connection: Redis, seconds: float) -> None:
