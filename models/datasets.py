@@ -731,6 +731,43 @@ def load_wikipedia_cat(d: Path) -> Iterator[Example]:
                 yield _ex(text, src, {"toxicity": 0})
 
 
+# Swear words and slurs that make a reply abusive on its own, whatever it argues.
+_ABUSIVE_REPLY = re.compile(
+    r"\b(?:fuck\w*|shit\w*|cunt\w*|bitch\w*|asshole\w*|dickhead|retard\w*|moron\w*|"
+    r"idiot\w*|stupid|dumbass|twat|wanker|faggot\w*|fag|nigg\w*|whore|slut)\b",
+    re.IGNORECASE,
+)
+
+
+def load_counterspeech(d: Path) -> Iterator[Example]:
+    """Yu et al. 2022 Reddit replies: hate -> ``toxicity`` = 1; counter-speech and other -> clean.
+
+    The label describes the reply read under its parent; only the reply is scored.  Quoted
+    parent lines (``>``) are stripped, so the reply's own words decide.  A counter-speech or
+    "other" reply that swears or uses a slur is dropped rather than taught as clean ("fuck off,
+    racist").  ``meta["pair"]`` is the parent's key: replies to one parent share a split.
+    """
+    path = d / "raw/counterspeech-reddit-yu2022/yu_et_al_2022.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            lines = (r["reply"] or "").splitlines()
+            lines = [ln for ln in lines if not ln.lstrip().startswith(">")]
+            text = clean_text(html.unescape(" ".join(lines)).replace("~~", ""))
+            if not text:
+                continue
+            parent = dedupe_key(r["parent"] or "")
+            if r["label"] == "1":
+                lab: dict[str, int | None] = {"toxicity": 1}
+            elif _ABUSIVE_REPLY.search(text):
+                continue
+            else:
+                lab = {"toxicity": 0}
+            kind = {"0": "other", "1": "hate", "2": "counter"}[r["label"]]
+            ex = _ex(text, "counterspeech-reddit-yu2022", lab)
+            ex.meta = {"pair": parent, "kind": kind}
+            yield ex
+
+
 def drop_contained(rows: list[Example], source: str = "paradetox-parallel") -> list[Example]:
     """Drop rows of ``source`` whose text lies inside a longer text of another source.
 
@@ -814,6 +851,14 @@ MAPPINGS.update(
     }
 )
 GROUPS["wikipedia-context-toxicity-cat"] = "wikipedia"
+SOURCES["counterspeech-reddit-yu2022"] = {
+    "licence": "MIT (hosting repository, Hickey et al.); Yu et al.'s terms not stated; Reddit text",
+    "medium": "Reddit replies",
+}
+MAPPINGS["counterspeech-reddit-yu2022"] = (
+    "reply label 1 hate -> toxicity=1 (medium weight); 2 counter-speech and 0 other -> clean, "
+    "unless the reply itself swears or uses a slur (dropped); quoted parent lines stripped"
+)
 # The news-site source, reported first in leave-one-source-out.
 NEWS_SOURCE = "civil-comments-toxic-spans"
 
@@ -840,6 +885,7 @@ LOADERS = {
     "cad-contextual-abuse-rbe": load_cad,
     "trac1-facebook-aggression": load_trac1,
     "wikipedia-context-toxicity-cat": load_wikipedia_cat,
+    "counterspeech-reddit-yu2022": load_counterspeech,
 }
 SPAM_SOURCES = (
     "youtube-spam-collection",
