@@ -28,17 +28,11 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from moderation.compat import akismet_protocol as wire
-from moderation.compat.submissions import (
-    Submission,
-    answer_headers,
-    find_comment,
-    is_unscored,
-    record_feedback,
-    submit_and_wait,
-)
+from moderation.compat.submissions import answer_headers, find_comment, is_unscored, record_feedback
 from moderation.http.cors import normalize_origin
 from moderation.keys import find_key
 from moderation.storage import ApiKey, Comment, Role, db, utcnow
+from moderation.submissions import Submission, submit_and_wait
 
 logger = logging.getLogger(__name__)
 

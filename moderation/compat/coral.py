@@ -29,13 +29,9 @@ from sqlalchemy import select
 from moderation.compat import coral_protocol as wire
 from moderation.compat.coral_secrets import live_secrets
 from moderation.compat.markup import html_to_text
-from moderation.compat.submissions import (
-    Submission,
-    find_comment,
-    record_feedback,
-    submit_and_wait,
-)
+from moderation.compat.submissions import find_comment, record_feedback
 from moderation.storage import Site, db
+from moderation.submissions import Submission, submit_and_wait
 
 T = TypeVar("T")
 

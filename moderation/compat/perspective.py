@@ -30,16 +30,11 @@ from werkzeug.exceptions import HTTPException
 from moderation.compat import perspective_protocol as wire
 from moderation.compat.markup import html_to_text
 from moderation.compat.spans import sentences, to_utf16
-from moderation.compat.submissions import (
-    Submission,
-    find_comment,
-    is_unscored,
-    record_feedback,
-    submit_and_wait,
-)
+from moderation.compat.submissions import find_comment, is_unscored, record_feedback
 from moderation.compat.transient import NoScore, score_text, span_scores
 from moderation.keys import find_key
 from moderation.storage import ApiKey, Role, db
+from moderation.submissions import Submission, submit_and_wait
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,10 @@
-"""What the three protocols share behind the wire: the /v1 submission path and moderator feedback.
+"""What the three protocols share behind the wire: moderator feedback, and their answers' headers.
 
-A comment that arrives by Perspective (without ``doNotStore``), Akismet or Coral is stored in the
-same ``comments`` table as a ``POST /v1/comments`` one, enqueued on the same queue, scored by the
-same workers under the same site policy, and its verdict is in the same audit log; the request
-then waits for the verdict on the same channel as ``?wait=``, up to ``WAIT_MAX_MS``.
+A comment that arrives by Perspective (without ``doNotStore``), Akismet or Coral takes the /v1
+submission path (``moderation.submissions.submit_and_wait``): stored in the same ``comments``
+table as a ``POST /v1/comments`` one, enqueued on the same queue, scored by the same workers under
+the same site policy, its verdict in the same audit log; the request then waits for the verdict on
+the same channel as ``?wait=``, up to ``WAIT_MAX_MS``.
 
 Feedback (Akismet submit-spam/submit-ham, Perspective suggestscore, Coral's moderation events)
 becomes a moderator decision on the comment it is about (found by its client id, else by site
@@ -16,7 +17,6 @@ new comment with that decision, unscored: it is still a label a moderator gave.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,67 +24,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.api.comments import wait_for_verdict
 from moderation.decisions import apply_moderator_decision
 from moderation.privacy import keyed_hash
-from moderation.queue import enqueue_score
 from moderation.storage import Actor, Comment, CommentStatus, Decision, Site, utcnow
+from moderation.submissions import Submission, new_comment
 
 # How far back feedback looks for the comment it is about, when it has no client id.
 FEEDBACK_LOOKBACK = timedelta(days=90)
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A comment as a foreign protocol describes it; every field but ``text`` is optional."""
-
-    text: str
-    name: str = ""
-    email: str | None = None
-    url: str | None = None
-    thread_id: str | None = None
-    thread_url: str | None = None
-    parent_id: str | None = None
-    language: str | None = None
-    client_id: str | None = None
-    ip: str | None = None
-    user_agent: str | None = None
-    referrer: str | None = None
-
-
-def new_comment(site: Site, submission: Submission) -> Comment:
-    """The row for ``submission`` (not added to a session). No idempotency key: a protocol's
-    client token is an echo, not a promise that two requests are the same comment."""
-    secret = current_app.config["SECRET_KEY"]
-    return Comment(
-        site=site,
-        name=submission.name[:100],
-        text=submission.text,
-        email=submission.email,
-        author_hash=keyed_hash(submission.email, secret),
-        url=submission.url,
-        thread_id=(submission.thread_id or "")[:200] or None,
-        thread_url=submission.thread_url,
-        parent_id=(submission.parent_id or "")[:200] or None,
-        language=(submission.language or "")[:35] or None,
-        client_id=(submission.client_id or "")[:200] or None,
-        ip_hash=keyed_hash(submission.ip, secret),
-        user_agent=(submission.user_agent or "")[:500] or None,
-        referrer=(submission.referrer or "")[:2048] or None,
-    )
-
-
-def submit_and_wait(session: Session, site: Site, submission: Submission) -> Comment:
-    """Store, commit, enqueue and wait (up to ``WAIT_MAX_MS``); the comment as it stands then.
-
-    Committed before it is enqueued, as on ``/v1``: if Redis is down the comment stays pending
-    and the sweeper enqueues it; the caller then answers "no verdict in time".
-    """
-    comment = new_comment(site, submission)
-    session.add(comment)
-    session.commit()
-    enqueue_score(current_app.extensions["redis"], comment.id)
-    return wait_for_verdict(session, comment, current_app.config["WAIT_MAX_MS"])
 
 
 def is_unscored(comment: Comment) -> bool:
