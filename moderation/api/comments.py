@@ -8,9 +8,9 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from moderation.api.queries import load_for
 from moderation.exceptions import Conflict
 from moderation.http.auth import authenticate
+from moderation.http.scope import load_for
 from moderation.schemas.comments import (
     CommentSchema,
     CommentSubmitSchema,

@@ -11,8 +11,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from moderation.api.queries import site_scope
 from moderation.http.auth import authenticate
+from moderation.http.scope import site_scope
 from moderation.learning.labels import Split, feedback_rows
 from moderation.schemas.feedback import FeedbackArgsSchema, FeedbackPageSchema
 from moderation.storage import Role, db

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from moderation.api.queries import filtered, load_for, site_scope
 from moderation.authors import with_author_records
 from moderation.decisions import apply_moderator_decision, decide_many
 from moderation.http.auth import authenticate
+from moderation.http.scope import load_for, site_scope
+from moderation.review import InvalidCursor, filtered, queue_page, status_counts
 from moderation.schemas.review import (
     AuthorArgsSchema,
     AuthorSchema,
@@ -31,71 +27,6 @@ from moderation.schemas.review import (
 from moderation.storage import Actor, Comment, Decision, Role, db
 
 blp = Blueprint("review", __name__, url_prefix="/v1", description="Review held comments")
-
-# Sorts by a label's score: highest first, lowest first.
-SCORE_SORTS = ("score", "score_asc")
-
-
-def sort_key(args: dict[str, Any]) -> tuple[ColumnElement[Any], bool]:
-    """The value the queue is ordered by, and whether the order is descending.
-
-    Score sorts use the comment's current score for the label; ties, like equal times, are broken
-    by the comment id, so a cursor (value, id) marks one exact place in the order.
-    """
-    if args["sort"] in SCORE_SORTS:
-        return Comment.scores[args["label"]].as_float(), args["sort"] == "score"
-    return Comment.created_at, args["sort"] == "newest"
-
-
-def encode_cursor(comment: Comment, args: dict[str, Any]) -> str:
-    if args["sort"] in SCORE_SORTS:
-        value: Any = (comment.scores or {}).get(args["label"])
-    else:
-        value = comment.created_at.isoformat()
-    raw = json.dumps([args["sort"], value, comment.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def decode_cursor(cursor: str, args: dict[str, Any]) -> tuple[Any, str]:
-    """The (sort value, comment id) a cursor marks; 422 if it is not one of this sort's."""
-    try:
-        sort, value, comment_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if sort != args["sort"]:
-            raise ValueError("a cursor of another sort")
-        if sort in SCORE_SORTS:
-            return float(value), str(comment_id)
-        created_at = datetime.fromisoformat(value)
-        if created_at.tzinfo is None:
-            raise ValueError("a time without a timezone")
-        return created_at, str(comment_id)
-    except (ValueError, TypeError, binascii.Error):
-        abort(422, message="The cursor is not valid.", errors={"query": {"cursor": ["Invalid."]}})
-
-
-def after_cursor(query: Select[Any], cursor: str, args: dict[str, Any]) -> Select[Any]:
-    value, comment_id = decode_cursor(cursor, args)
-    key, descending = sort_key(args)
-    if descending:
-        return query.where(or_(key < value, and_(key == value, Comment.id < comment_id)))
-    return query.where(or_(key > value, and_(key == value, Comment.id > comment_id)))
-
-
-def queue_page(
-    session: Session, args: dict[str, Any], site_id: int | None
-) -> tuple[list[Comment], str | None]:
-    """One keyset page of the queue (each comment with its author's record) and the cursor of
-    the next page (None on the last); the moderator's page lists the queue through here too."""
-    query = filtered(select(Comment), args, site_id).where(Comment.status == args["status"])
-    key, descending = sort_key(args)
-    if args["sort"] in SCORE_SORTS:
-        query = query.where(key.is_not(None))
-    if "cursor" in args:
-        query = after_cursor(query, args["cursor"], args)
-    order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
-    rows = session.scalars(query.order_by(*order).limit(args["limit"] + 1)).all()
-    items = list(with_author_records(session, rows[: args["limit"]]))
-    more = len(rows) > args["limit"]
-    return items, encode_cursor(items[-1], args) if more else None
 
 
 @blp.route("/review/queue")
@@ -115,15 +46,14 @@ class ReviewQueue(MethodView):
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         site_id = site_scope(session, principal, args.get("site"))
-        items, next_cursor = queue_page(session, args, site_id)
-        counts_query = filtered(
-            select(Comment.status, func.count()).group_by(Comment.status), args, site_id
-        )
-        counts = dict(session.execute(counts_query).all())
+        try:
+            items, next_cursor = queue_page(session, args, site_id)
+        except InvalidCursor as error:
+            abort(422, message=str(error), errors={"query": {"cursor": ["Invalid."]}})
         return {
             "items": items,
             "next_cursor": next_cursor,
-            "counts": counts,
+            "counts": status_counts(session, args, site_id),
         }
 
 
@@ -208,11 +138,6 @@ class AuthorRecord(MethodView):
         principal = authenticate(session, Role.MODERATE)
         site_id = site_scope(session, principal, args.get("site"))
         mine = filtered(select(Comment.id), {"author": author_hash}, site_id)
-        counts_query = filtered(
-            select(Comment.status, func.count()).group_by(Comment.status),
-            {"author": author_hash},
-            site_id,
-        )
         seen_query = filtered(
             select(func.min(Comment.created_at), func.max(Comment.created_at)),
             {"author": author_hash},
@@ -226,13 +151,13 @@ class AuthorRecord(MethodView):
         ).all()
         decisions = session.scalars(
             select(Decision)
-            .where(Decision.comment_id.in_(mine), Decision.actor == Actor.MODERATOR.value)
+            .where(Decision.comment_id.in_(mine), Decision.actor == Actor.MODERATOR)
             .order_by(Decision.created_at.desc(), Decision.id.desc())
             .limit(args["limit"])
         ).all()
         return {
             "author_hash": author_hash,
-            "counts": dict(session.execute(counts_query).all()),
+            "counts": status_counts(session, {"author": author_hash}, site_id),
             "first_seen": first_seen,
             "last_seen": last_seen,
             "comments": comments,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from moderation.api.queries import visible_site
 from moderation.http.auth import Principal, authenticate
+from moderation.http.scope import visible_site
 from moderation.policy import merged
 from moderation.schemas.sites import (
     PolicyChangeSchema,

@@ -8,8 +8,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from moderation.api.queries import filtered, site_scope
 from moderation.http.auth import authenticate
+from moderation.http.scope import site_scope
+from moderation.review import filtered
 from moderation.schemas.stats import StatsArgsSchema, StatsSchema
 from moderation.stats import stats
 from moderation.storage import Role, db

@@ -11,10 +11,10 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from moderation.api.queries import visible_site
 from moderation.destinations import check_url
 from moderation.exceptions import DestinationRefused
 from moderation.http.auth import Principal, authenticate
+from moderation.http.scope import visible_site
 from moderation.queue import enqueue_delivery
 from moderation.schemas.webhooks import (
     DeliveryArgsSchema,

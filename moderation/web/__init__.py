@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from moderation.web import access, policy, queue, signin, stats  # noqa: F401  (their views)
+from moderation.web import access, policy, queue_page, signin, stats  # noqa: F401  (their views)
 from moderation.web.blueprint import PREFIX, bp, secure_headers
 
 bp.before_request(access.check_csrf)

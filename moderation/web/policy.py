@@ -17,14 +17,14 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from models.labels import LABELS
-from moderation.api.queries import visible_site
+from moderation.http.scope import visible_site
 from moderation.policy import FALLBACK_HOLD, merged
 from moderation.sites import change_policy
 from moderation.storage import ApiKey, Site, db, utcnow
 from moderation.web.access import admin_only, principal
 from moderation.web.blueprint import bp
 from moderation.web.figures import model_thresholds, score_bins, shares
-from moderation.web.queue import visible_sites
+from moderation.web.queue_page import visible_sites
 
 PREVIEW_DAYS = 7
 

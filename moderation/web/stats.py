@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import render_template, request
 
-from moderation.api.queries import filtered, site_scope
+from moderation.http.scope import site_scope
+from moderation.review import filtered
 from moderation.stats import stats
 from moderation.storage import Site, db, utcnow
 from moderation.web.access import principal, signed_in
@@ -24,7 +25,7 @@ from moderation.web.figures import (
     model_thresholds,
     suggestions,
 )
-from moderation.web.queue import visible_sites
+from moderation.web.queue_page import visible_sites
 
 # The periods the page offers, in days (None: everything stored).
 PERIODS: dict[str, int | None] = {"7": 7, "30": 30, "90": 90, "all": None}

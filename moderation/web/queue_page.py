@@ -1,10 +1,10 @@
 """The queue page: tabs per status with counts, the API's filters and sorts, keyset pages, and the
 decisions the page's script (or a plain form) posts.
 
-The page is listed by the review API's own ``queue_page`` with its filters, validated by its schema,
-so the page and ``GET /v1/review/queue`` always list the same comments; decisions go through
-``moderation.decisions.decide_many``, as ``POST /v1/review/decisions`` does, into the same audit
-log and webhook events.
+The page is listed by ``moderation.review.queue_page`` with the review API's filters, validated
+by its schema, so the page and ``GET /v1/review/queue`` always list the same comments; decisions
+go through ``moderation.decisions.decide_many``, as ``POST /v1/review/decisions`` does, into the
+same audit log and webhook events.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.labels import LABELS
-from moderation.api.queries import filtered, site_scope
-from moderation.api.review import queue_page
 from moderation.decisions import decide_many
 from moderation.http.auth import Principal
+from moderation.http.scope import site_scope
+from moderation.review import InvalidCursor, filtered, queue_page, status_counts
 from moderation.schemas.common import ACTIONS
 from moderation.schemas.review import ReviewQueueArgsSchema
 from moderation.storage import Comment, CommentStatus, Site, db
@@ -84,11 +84,7 @@ def tab_counts(session: Session, args: dict[str, Any], site_id: int | None) -> d
     common = {k: v for k, v in args.items() if k not in ("status", "cursor")}
     if args.get("reason") == "unscored":
         common.pop("reason")
-    by_status = dict(
-        session.execute(
-            filtered(select(Comment.status, func.count()).group_by(Comment.status), common, site_id)
-        ).all()
-    )
+    by_status = status_counts(session, common, site_id)
     unscored = session.scalar(
         filtered(select(func.count()), {**common, "reason": "unscored"}, site_id).where(
             Comment.status == CommentStatus.HELD.value
@@ -152,7 +148,10 @@ def queue() -> str:
     who = principal()
     tab, args = queue_args(request.args)
     site_id = site_scope(session, who, args.get("site"))
-    items, next_cursor = queue_page(session, args, site_id)
+    try:
+        items, next_cursor = queue_page(session, args, site_id)
+    except InvalidCursor as error:
+        abort(422, description=str(error))
     earlier = earlier_comments(session, items)
     from_models = model_thresholds(session)
     thresholds = {

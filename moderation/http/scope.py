@@ -1,21 +1,19 @@
-"""What several blueprints share: the caller's view of sites and comments, and queue filters.
+"""What a caller may touch: the sites and comments its key covers (step 5 of the pipeline).
 
 Each lookup answers 404 for what the caller's key does not cover, exactly as for what does not
-exist, so a key learns nothing about other sites.
+exist, so a key learns nothing about other sites. The views of ``api/`` and ``web/`` both use them.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_smorest import abort
-from sqlalchemy import Select, Text, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.exceptions import NotFound
 from moderation.http.auth import Principal
 from moderation.sites import find_site
-from moderation.storage import Comment, Score, Site
+from moderation.storage import Comment, Site
 
 
 def load_for(session: Session, principal: Principal, comment_id: str) -> Comment:
@@ -45,28 +43,3 @@ def site_scope(session: Session, principal: Principal, site_name: str | None) ->
     if site_id is None or not principal.can_access_site(site_id):
         abort(404, message=f"No site named {site_name!r}.")
     return site_id
-
-
-def filtered(query: Select[Any], args: dict[str, Any], site_id: int | None) -> Select[Any]:
-    """Apply every filter of the review queue except status and the cursor."""
-    if site_id is not None:
-        query = query.where(Comment.site_id == site_id)
-    if "thread" in args:
-        query = query.where(Comment.thread_id == args["thread"])
-    if "author" in args:
-        query = query.where(Comment.author_hash == args["author"])
-    if "since" in args:
-        query = query.where(Comment.created_at >= args["since"])
-    if "until" in args:
-        query = query.where(Comment.created_at < args["until"])
-    if "label" in args:
-        scored = select(Score.id).where(
-            Score.comment_id == Comment.id,
-            Score.label == args["label"],
-            Score.value >= args.get("min_score", 0.0),
-        )
-        query = query.where(scored.exists())
-    if "reason" in args:
-        # reasons is a short JSON list; a LIKE on its text works on SQLite and PostgreSQL alike.
-        query = query.where(cast(Comment.reasons, Text).like(f'%"{args["reason"]}"%'))
-    return query
