@@ -20,8 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from moderation import cli, compat, http, logs, metrics, webhooks
     from moderation import config as settings
-    from moderation.api import BLUEPRINTS
+    from moderation.api import BLUEPRINTS, health
     from moderation.extensions import api, db, limiter
+    from moderation.http.marks import OWN_PROTOCOL, UNLIMITED, mark
     from moderation.queue import API_TIMEOUT_SECONDS, connect
 
     app = Flask(__name__)
@@ -54,9 +55,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    mark(app, health.blp, UNLIMITED)
     # The foreign protocols answer in their own shapes: plain Flask blueprints, not in openapi.json.
     for blueprint in compat.blueprints():
         app.register_blueprint(blueprint)
+        mark(app, blueprint, OWN_PROTOCOL)
     from moderation import web  # the moderator's page, /moderate/
 
     web.init_app(app)

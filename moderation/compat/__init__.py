@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Blueprint
 
-# The blueprints that check their own keys and bodies: ``moderation.http`` leaves them alone.
-BLUEPRINT_NAMES = frozenset({"perspective", "akismet", "coral"})
-
 
 def blueprints() -> list[Blueprint]:
     """The protocols' blueprints, for ``create_app`` (imported here, not when workers import)."""

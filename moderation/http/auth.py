@@ -13,8 +13,8 @@ from flask import Flask, g, request
 from flask_smorest import abort
 from sqlalchemy.orm import Session
 
-from moderation.compat import BLUEPRINT_NAMES
 from moderation.http.cors import enforce_origin
+from moderation.http.marks import OWN_PROTOCOL, is_marked
 from moderation.keys import find_key
 from moderation.storage import ApiKey, Role, db
 
@@ -68,7 +68,7 @@ def require_key() -> None:
     if (
         request.path.startswith(API_PREFIX)
         and request.method != "OPTIONS"
-        and request.blueprint not in BLUEPRINT_NAMES  # Coral's: signed, not keyed
+        and not is_marked(OWN_PROTOCOL)  # Coral's: signed, not keyed
     ):
         presented_key(db.session())
 

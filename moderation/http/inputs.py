@@ -30,7 +30,7 @@ from flask import Flask, current_app, request
 from flask_smorest import abort
 from werkzeug.routing import IntegerConverter, Map
 
-from moderation.compat import BLUEPRINT_NAMES
+from moderation.http.marks import OWN_PROTOCOL, is_marked
 
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_MIMETYPE = "application/json"
@@ -193,7 +193,7 @@ def check_request() -> None:
     and answer bad input in their own shapes; only the header check applies to them.
     """
     check_headers()
-    if request.blueprint in BLUEPRINT_NAMES:
+    if is_marked(OWN_PROTOCOL):
         return
     if request.method == "PUT" and not has_body():
         abort(422, message="A PUT needs a body.", errors={"json": {"_schema": ["Missing body."]}})

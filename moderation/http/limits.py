@@ -30,11 +30,10 @@ from limits import parse_many
 
 from moderation.exceptions import ConfigurationError
 from moderation.http.auth import bearer_token
+from moderation.http.marks import UNLIMITED, is_marked
 from moderation.keys import hash_key
 from moderation.privacy import keyed_hash
 
-# Endpoints that are never limited: load balancers and monitoring probe them often.
-EXEMPT_BLUEPRINTS = frozenset({"health"})
 SUBMIT_ENDPOINT = "comments.Comments"
 # Seconds a Redis call of the limiter may take before the request goes on without it.
 STORAGE_TIMEOUT_SECONDS = 0.15
@@ -70,7 +69,7 @@ def key_identity() -> str:
 
 
 def is_exempt() -> bool:
-    return request.blueprint in EXEMPT_BLUEPRINTS
+    return is_marked(UNLIMITED)
 
 
 def is_not_submission() -> bool:
