@@ -40,34 +40,26 @@ def score_comment(comment_id: str) -> str:
     if attempt.status != CommentStatus.PENDING.value:
         return attempt.status
     if attempt.number > context.max_attempts:
-        scoring.fail_closed(
-            comment_id, RuntimeError(f"gave up after {attempt.number - 1} attempts")
-        )
-        scoring.announce(comment_id, CommentStatus.HELD.value)
-        return CommentStatus.HELD.value
+        gave_up = RuntimeError(f"gave up after {attempt.number - 1} attempts")
+        return scoring.fail_closed(comment_id, gave_up)
     language = unsupported_language(attempt.fields["text"])
     if language is not None:
-        verdict = scoring.save_unread(comment_id, language)
-        scoring.announce(comment_id, verdict.status)
-        return verdict.status
+        return scoring.save_unread(comment_id, language)
     context.refresh()
     model = context.model()
     try:
         with metrics.MODEL_SECONDS.labels("score").time():
             scores = model.score([attempt.fields])[0]
-        verdict = scoring.save_scores(model, comment_id, scores)
+        status = scoring.save_scores(model, comment_id, scores)
     except Exception as error:
         logger.exception("scoring comment %s failed (attempt %d)", comment_id, attempt.number)
         if attempt.number >= context.max_attempts:
-            scoring.fail_closed(comment_id, error)
-            scoring.announce(comment_id, CommentStatus.HELD.value)
-            return CommentStatus.HELD.value
+            return scoring.fail_closed(comment_id, error)
         raise
-    scoring.announce(comment_id, verdict.status)
     job = get_current_job()
     if job is not None and scoring.labels_to_explain(model, scores):
         enqueue_explain(job.connection, comment_id)
-    return verdict.status
+    return status
 
 
 @observed

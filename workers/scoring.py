@@ -3,7 +3,8 @@
 Each step is its own transaction, so an attempt that kills the process still counts (a poison
 comment cannot crash workers forever) and the verdict is written with the scores it rests on.
 The score rows are keyed by (comment, label, model version) and the verdict is a compare-and-set
-on ``pending`` (``moderation.decisions``), so running a step twice changes nothing.
+on ``pending`` (``moderation.decisions``), so running a step twice changes nothing. Every run
+ends in ``settle``: the verdict written, then, once committed, counted and announced.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy import insert, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session, joinedload
 
 from models.record import CommentRecord
 from models.text import normalize
@@ -71,9 +72,26 @@ def start_attempt(comment_id: str) -> Attempt | None:
         return Attempt(comment.score_attempts, comment.status, comment_fields(comment))
 
 
-def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Verdict:
-    """Store the scores and apply the site's policy, in one transaction."""
-    applied = False
+def settle(session: Session, comment_id: str, verdict: Verdict) -> str:
+    """Write the policy's verdict on the comment if it is still pending; its status.
+
+    Called in the transaction that stores what the verdict rests on. Once that commits, the
+    verdict is counted in the metrics (only by the run that decided it: a second run changes
+    nothing) and announced to the API processes waiting on ``?wait=``; a rollback does neither.
+    """
+    applied = record_verdict(session, comment_id, verdict)
+
+    def counted_and_announced(_: Session) -> None:
+        if applied:
+            metrics.record_verdict(verdict.status, verdict.reasons)
+        announce(comment_id, verdict.status)
+
+    event.listen(session, "after_commit", counted_and_announced, once=True)
+    return verdict.status
+
+
+def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> str:
+    """Store the scores and settle the site's policy's verdict, in one transaction; its status."""
     with db.transaction() as session:
         comment = session.scalars(
             select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
@@ -128,39 +146,29 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> Ver
                 **word_explanations(comment.text, verdict),
             }
             comment.scored_at = utcnow()
-            applied = record_verdict(session, comment_id, verdict)
-    if applied:  # counted once committed, and only by the run that decided
-        metrics.record_verdict(verdict.status, verdict.reasons)
-    return verdict
+        return settle(session, comment_id, verdict)
 
 
-def save_unread(comment_id: str, language: str) -> Verdict:
-    """Store the verdict for a comment in a language the models do not read (no scores)."""
+def save_unread(comment_id: str, language: str) -> str:
+    """Settle the verdict for a comment in a language the models do not read (no scores)."""
     with db.transaction() as session:
         comment = session.scalars(
             select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
         ).one()
         verdict = unread(language, comment.site.policy, text=comment.text, normalize=normalize)
-        applied = False
         if comment.status == CommentStatus.PENDING.value:
             comment.explanations = word_explanations(comment.text, verdict)
             comment.scored_at = utcnow()
-            applied = record_verdict(session, comment_id, verdict)
-    if applied:
-        metrics.record_verdict(verdict.status, verdict.reasons)
-    return verdict
+        return settle(session, comment_id, verdict)
 
 
-def fail_closed(comment_id: str, error: Exception) -> None:
-    """Hold the comment for a moderator with reason ``unscored``, keeping the error."""
-    verdict = unscored()
+def fail_closed(comment_id: str, error: Exception) -> str:
+    """Hold the comment for a moderator with reason ``unscored``, keeping the error; ``held``."""
     with db.transaction() as session:
         comment = session.get(Comment, comment_id)
         if comment is not None:
             comment.last_error = f"{type(error).__name__}: {error}"[:2000]
-        applied = record_verdict(session, comment_id, verdict)
-    if applied:
-        metrics.record_verdict(verdict.status, verdict.reasons)
+        return settle(session, comment_id, unscored())
 
 
 def announce(comment_id: str, status: str) -> None:

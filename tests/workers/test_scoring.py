@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from models.labels import LABELS
-from moderation.storage import Decision, Score, db
+from moderation import metrics
+from moderation.policy import Verdict
+from moderation.storage import Comment, Decision, Score, db
+from workers import scoring
 
 CLEAN = {"name": "Ada", "text": "Thanks for the clear explanation, the second chart helped a lot."}
 TOXIC = {"name": "Troll", "text": "You are a worthless idiot, shut up you stupid moron."}
@@ -90,3 +94,23 @@ def test_wait_times_out_with_202_and_a_replay_after_the_verdict_is_200(
     assert again.status_code == 200
     assert again.get_json()["id"] == first.get_json()["id"]
     assert again.get_json()["status"] == "approved"
+
+
+def test_settle_counts_once_and_announces_after_the_commit(
+    client: Any, keys: Any, monkeypatch: Any
+) -> None:
+    comment_id = submit(client, keys, CLEAN)
+    told: list[tuple[str, str]] = []
+    counted: list[str] = []
+    monkeypatch.setattr(scoring, "announce", lambda cid, status: told.append((cid, status)))
+    monkeypatch.setattr(metrics, "record_verdict", lambda status, reasons: counted.append(status))
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        scoring.settle(session, comment_id, Verdict("approved", []))
+        raise RuntimeError("rolled back")
+    assert told == [] and counted == []
+    assert scoring.fail_closed(comment_id, RuntimeError("broken model")) == "held"
+    assert told == [(comment_id, "held")] and counted == ["held"]
+    # A second run writes nothing and counts nothing; waiting requests still hear the verdict.
+    assert scoring.fail_closed(comment_id, RuntimeError("again")) == "held"
+    assert told == [(comment_id, "held")] * 2 and counted == ["held"]
+    assert db.session().get(Comment, comment_id).reasons == ["unscored"]
