@@ -140,9 +140,12 @@ def documented_query_parameters() -> dict[tuple[str, str], set[str]]:
     known = current_app.extensions.get(QUERY_PARAMETERS)
     if known is not None:
         return known
-    from moderation.extensions import api
-
-    paths = api.spec.to_dict()["paths"]
+    # The app's flask-smorest Api (``moderation.extensions.api``), as flask-smorest records it.
+    paths = {
+        path: operations
+        for entry in current_app.extensions["flask-smorest"]["apis"].values()
+        for path, operations in entry["ext_obj"].spec.to_dict()["paths"].items()
+    }
     known = {}
     for rule in current_app.url_map.iter_rules():
         documented = paths.get(FLASK_PATH_PARAMETER.sub(r"{\1}", rule.rule), {})
