@@ -376,6 +376,28 @@ class IntegrationSecret(Base):
     site: Mapped[Site] = relationship()
 
 
+class Suggestion(Base):
+    """A verdict offered through a public site key (Perspective ``suggestscore``), not a decision.
+
+    A site key is public (it sits in comment forms), so what it says about a comment is kept as a
+    suggestion for moderators to see, not applied: no status change, no training label, no trust.
+    A moderator's own decision on the comment is what counts.
+    """
+
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    comment_id: Mapped[str] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    # Where it came from ("perspective:suggestscore") and what it suggests (approve, reject, ...).
+    source: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API read while a worker writes; busy_timeout waits instead of failing on a
     # lock; NORMAL sync is durable across process crashes (not power loss) and much faster.

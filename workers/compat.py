@@ -8,6 +8,11 @@
   logs the text.
 - ``score_spans(comment_id)``: per-sentence scores of a stored comment, for ``spanAnnotations``.
 
+Span work is bounded: at most ``MAX_SPANS`` spans are scored per comment (consecutive sentences
+are joined beyond that), so a 20 KB comment costs a worker about as much as 20 short ones, not
+hundreds; and a stored comment's spans are scored on the explain queue, which workers take only
+when no verdict is waiting (``moderation.compat.transient``).
+
 Both take ids (a token, a comment id), never the text, like every job here.
 """
 
@@ -22,8 +27,10 @@ from redis import Redis
 from rq import get_current_job
 
 from models.record import CommentRecord
+from models.text import normalize
 from moderation.compat.spans import sentences, to_utf16
 from moderation.compat.transient import HANDOFF_SECONDS, ask_channel, text_channel
+from moderation.policy import decide
 from moderation.storage import Comment, db
 from workers.context import current
 
@@ -33,11 +40,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Span = tuple[int, int, dict[str, float]]
+# The most spans one comment's annotations score (sentences are grouped beyond that).
+MAX_SPANS = 20
+
+
+def grouped(found: list[tuple[int, int]], limit: int = MAX_SPANS) -> list[tuple[int, int]]:
+    """``found`` (sentence spans, in order) joined into at most ``limit`` consecutive groups."""
+    if len(found) <= limit:
+        return found
+    size = -(-len(found) // limit)  # ceiling division
+    return [
+        (found[i][0], found[min(i + size, len(found)) - 1][1]) for i in range(0, len(found), size)
+    ]
 
 
 def span_scores(model: Scorer, text: str, whole: dict[str, float]) -> list[Span]:
-    """Each sentence's scores at its UTF-16 ``[begin, end)``; one sentence reuses ``whole``."""
-    found = list(sentences(text))
+    """Each sentence's scores at its UTF-16 ``[begin, end)``; one sentence reuses ``whole``.
+
+    At most ``MAX_SPANS`` spans: a long comment's sentences are scored in groups.
+    """
+    found = grouped(list(sentences(text)))
     if len(found) <= 1:
         begin, end = to_utf16(text, 0, len(text))
         return [(begin, end, whole)]
@@ -66,7 +88,12 @@ def receive_text(connection: Redis, token: str) -> dict[str, Any] | None:
 
 
 def score_transient(token: str) -> dict[str, Any]:
-    """Score the text the API hands over for ``token``; ``{"scores", "spans"}`` or ``{"error"}``."""
+    """Score the text the API hands over for ``token``; ``{"scores", "spans"}`` or ``{"error"}``.
+
+    With the site's ``policy`` in the handoff, also the models' hold ``thresholds`` and the
+    policy's ``verdict`` on the text alone (no author record, no signals: nothing is stored),
+    which the API needs to answer on the policy's scale (``moderation.compat.calibration``).
+    """
     job = get_current_job()
     if job is None:
         return {"error": "no_connection"}
@@ -80,11 +107,21 @@ def score_transient(token: str) -> dict[str, Any]:
         model = context.model()
         scores = model.score([CommentRecord(text=text)])[0]
         spans = span_scores(model, text, scores) if received.get("spans") else []
+        policy = received.get("policy")
+        verdict = (
+            decide(scores, policy, model.thresholds, text=text, normalize=normalize)
+            if isinstance(policy, dict)
+            else None
+        )
     except Exception as error:
         # The type only: a message could quote the text.
         logger.error("transient scoring failed: %s", type(error).__name__)
         return {"error": "scoring_failed"}
-    return {"scores": scores, "spans": [list(span) for span in spans]}
+    answer: dict[str, Any] = {"scores": scores, "spans": [list(span) for span in spans]}
+    if verdict is not None:
+        answer["thresholds"] = dict(model.thresholds)
+        answer["verdict"] = {"status": verdict.status, "reasons": list(verdict.reasons)}
+    return answer
 
 
 def score_spans(comment_id: str) -> list[list[Any]]:

@@ -28,6 +28,9 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from moderation.compat import akismet_protocol as wire
+from moderation.compat.akismet_account import account_stats, subscription
+from moderation.compat.guards import BadInput, bad_string, load_json, origin_allowed, web_url
+from moderation.compat.markup import html_to_text
 from moderation.compat.submissions import answer_headers, find_comment, is_unscored, record_feedback
 from moderation.http.cors import normalize_origin
 from moderation.keys import find_key
@@ -49,8 +52,11 @@ def respond(answer: wire.Answer, extra: Mapping[str, str] | None = None) -> Resp
 def request_call() -> wire.Call | None:
     """The request's fields, from a form or a JSON object; None if the body is neither."""
     if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
+        try:
+            data = load_json(request.get_data(cache=True))
+        except BadInput:
+            return None
+        if not isinstance(data, dict) or bad_string(data) is not None:
             return None
         return wire.parse_call(data)
     values = request.form if request.method == "POST" else request.args
@@ -89,19 +95,28 @@ def checked(call: wire.Call | None, *required: str) -> tuple[ApiKey | None, wire
             return None, wire.missing_field(name)
     if (call.get("blog") or "blog" in required) and not blog_matches(key, call.get("blog")):
         return None, wire.invalid_key("The blog URL is not an origin of the key's site.")
+    if not origin_allowed(request.headers.get("Origin"), key.site.origins if key.site else []):
+        return None, wire.invalid_key("Requests from this origin are not allowed.")
     if (name := wire.text_problem(call)) is not None:
         return None, wire.bad_field(name)
     return key, None
 
 
+def content(call: wire.Call) -> str:
+    """What the models read of ``comment_content``: WordPress' comment HTML as text
+    (``compat.markup``), so ``id<b></b>iot`` is read as the word it shows and links keep targets."""
+    return html_to_text(call.get("comment_content") or "")
+
+
 def submission(call: wire.Call) -> Submission:
+    """The comment of a call; URLs other than http(s) (``javascript:``) are not stored."""
     return Submission(
-        text=call.get("comment_content") or "",
+        text=content(call),
         name=call.get("comment_author") or "",
         email=call.get("comment_author_email"),
-        url=call.get("comment_author_url"),
+        url=web_url(call.get("comment_author_url")),
         thread_id=call.get("permalink"),
-        thread_url=call.get("permalink"),
+        thread_url=web_url(call.get("permalink")),
         parent_id=call.get("comment_parent"),
         language=(call.get("blog_lang") or "").split(",")[0].strip() or None,
         ip=call.get("user_ip"),
@@ -118,10 +133,7 @@ def rechecked(session: Session, key: ApiKey, call: wire.Call) -> Comment | None:
     """
     assert key.site is not None
     found = find_comment(
-        session,
-        key.site.id,
-        text=call.get("comment_content"),
-        email=call.get("comment_author_email"),
+        session, key.site.id, text=content(call), email=call.get("comment_author_email")
     )
     return found if found is not None and not is_unscored(found) else None
 
@@ -154,7 +166,7 @@ def comment_check() -> Response:
         return respond(wire.check_answer(False))
     if call.honeypot_filled:
         return respond(wire.check_answer(True, discard=True))
-    if not call.get("comment_content"):
+    if not content(call):
         # Nothing for the models to read (a sign-up without text): not spam by content.
         return respond(wire.check_answer(False))
     session = db.session()
@@ -181,8 +193,11 @@ def feedback(kind: str) -> Response:
         return respond(refusal)
     assert call is not None and key is not None and key.site is not None
     session = db.session()
-    text = call.get("comment_content")
-    comment = find_comment(session, key.site.id, text=text, email=call.get("comment_author_email"))
+    text = content(call)
+    comment = by_guid(session, key.site.id, call.get("guid"))
+    if comment is None:
+        email = call.get("comment_author_email")
+        comment = find_comment(session, key.site.id, text=text, email=email)
     record_feedback(
         session,
         key.site,
@@ -193,6 +208,17 @@ def feedback(kind: str) -> Response:
         submission=submission(call) if text else None,
     )
     return respond(wire.plain(wire.THANKS))
+
+
+def by_guid(session: Session, site_id: int, guid: str | None) -> Comment | None:
+    """The comment whose ``X-akismet-guid`` (our id) the client sends back, on the key's site.
+
+    The guid finds the original even when the text was edited since comment-check.
+    """
+    if not guid:
+        return None
+    comment = session.get(Comment, guid.strip()[:36])
+    return comment if comment is not None and comment.site_id == site_id else None
 
 
 @blp.post("/1.1/submit-spam")
@@ -226,6 +252,32 @@ def usage_limit() -> Response:
         "percentage": "0.00",
         "throttled": False,
     }
+    return Response(json.dumps(body), status=200, mimetype="application/json")
+
+
+@blp.post("/1.1/get-subscription")
+def get_subscription() -> Response:
+    """The account as the WordPress plugin reads it (a JSON object), or ``invalid``."""
+    call = request_call()
+    key, refusal = checked(call)
+    if refusal is not None:
+        return respond(refusal)
+    assert key is not None and key.site is not None
+    return json_answer(subscription(key.site))
+
+
+@blp.post("/1.1/get-stats")
+def get_stats() -> Response:
+    """The site's figures over ``from`` (``6-months``, ``60-days``, ``all``), as a JSON object."""
+    call = request_call()
+    key, refusal = checked(call)
+    if refusal is not None:
+        return respond(refusal)
+    assert call is not None and key is not None and key.site is not None
+    return json_answer(account_stats(db.session(), key.site, call.get("from")))
+
+
+def json_answer(body: dict[str, Any]) -> Response:
     return Response(json.dumps(body), status=200, mimetype="application/json")
 
 

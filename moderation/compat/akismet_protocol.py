@@ -62,6 +62,9 @@ FIELDS = (
     "is_test",
     "recheck_reason",
     "honeypot_field_name",
+    # submit-spam/submit-ham: the X-akismet-guid comment-check answered; get-stats: the period.
+    "guid",
+    "from",
 )
 CONTEXT_FIELD = "comment_context"
 # Discourse's name for comment_type.

@@ -7,11 +7,21 @@ JSON error shape:
 - Coral signs the raw body: ``X-Coral-Signature: sha256=<hex HMAC-SHA256(secret, body)>``; while
   its secret rotates it sends one signature per live secret, comma-separated. A request is
   authentic when any signature matches any live secret of the site.
-- Our verdict maps onto Coral's: ``approved`` → 204 (no action: Coral's own settings go on);
-  ``held`` → ``SYSTEM_WITHHELD`` with a ``FLAG`` naming why; ``rejected`` → ``REJECTED`` with a
-  rejection reason code; no verdict in time → ``SYSTEM_WITHHELD`` without a flag (fail closed:
-  a moderator sees it in Coral's pending queue; Coral itself fails open on errors, so an error
-  status here would publish it).
+- Our verdict maps onto Coral's, as a top-level ``status`` (Coral's pipeline ends on the first
+  phase result with a ``status``, and creates the comment with it): ``approved`` → 204 (no
+  action: Coral's own settings go on); ``held`` → ``status: SYSTEM_WITHHELD`` with a ``FLAG``
+  when a model held it (Coral's schema allows only ``COMMENT_DETECTED_TOXIC`` and
+  ``COMMENT_DETECTED_SPAM``; anything else fails the whole answer, and Coral then publishes);
+  ``rejected`` → ``status: REJECTED`` plus a ``moderationAction`` with the rejection reason code
+  (Coral tells the author why); no verdict in time → ``SYSTEM_WITHHELD`` without a flag (fail
+  closed: a moderator sees it in Coral's pending queue; Coral itself fails open on errors, so an
+  error status here would publish it). A held comment never gets a ``moderationAction``: Coral
+  sends its author a "rejected" notification for every one.
+- Webhook events: ``COMMENT_CREATED``, ``COMMENT_REPLY_CREATED`` and
+  ``COMMENT_ENTERED_MODERATION_QUEUE`` carry the new comment's Coral id with its story (never
+  its text): they link it to the comment the phase stored (``coral_links``);
+  ``COMMENT_LEFT_MODERATION_QUEUE`` with ``APPROVED``/``REJECTED`` is a Coral moderator's
+  decision. Every event must carry its ``id`` and ``createdAt`` (replays are refused by both).
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from models.labels import SPAM, TOXICITY_LABELS
@@ -30,10 +41,9 @@ ACTIONS = ("NEW", "EDIT")
 # Coral comment ids, as Coral's Perspective integration names them in clientToken.
 CLIENT_ID_PREFIX = "comment:"
 
+# The only flag reasons Coral's answer schema accepts (external.ts); a word-list hold has none.
 FLAG_REASONS = {
     SPAM: "COMMENT_DETECTED_SPAM",
-    "banned_word": "COMMENT_DETECTED_BANNED_WORD",
-    "suspect_word": "COMMENT_DETECTED_SUSPECT_WORD",
     **dict.fromkeys(TOXICITY_LABELS, "COMMENT_DETECTED_TOXIC"),
 }
 # Our reason → Coral's rejection reason code; the first reason with a code wins.
@@ -50,6 +60,13 @@ REJECTION_CODES = {
 # Coral's webhook events that carry a moderator's decision, and the decision each status means.
 DECISION_EVENTS = frozenset({"COMMENT_LEFT_MODERATION_QUEUE"})
 STATUS_ACTIONS = {"APPROVED": "approve", "REJECTED": "reject"}
+# Events that carry a new comment's id and story: they link it to the comment the phase stored.
+LINK_EVENTS = frozenset(
+    {"COMMENT_CREATED", "COMMENT_REPLY_CREATED", "COMMENT_ENTERED_MODERATION_QUEUE"}
+)
+# Coral's statuses of a published comment and of a withheld one.
+PUBLISHED = frozenset({"NONE", "APPROVED"})
+WITHHELD = frozenset({"PREMOD", "SYSTEM_WITHHELD"})
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -141,48 +158,80 @@ def parse_request(body: Any) -> ModerationRequest:
     )
 
 
+def flags(reasons: list[str]) -> list[dict[str, str]]:
+    """``FLAG`` actions for the reasons Coral's schema has a flag for (models' labels only)."""
+    found = sorted({FLAG_REASONS[r] for r in reasons if r in FLAG_REASONS})
+    return [{"actionType": "FLAG", "reason": flag} for flag in found]
+
+
 def moderation_answer(status: str, reasons: list[str]) -> dict[str, Any] | None:
     """Coral's answer for our verdict; None means 204 (no action)."""
     if status == "approved":
         return None
     if status == "pending" or "unscored" in reasons:
-        return {"moderationAction": {"status": "SYSTEM_WITHHELD"}}
-    if status == "held":
-        flags = sorted({FLAG_REASONS[r] for r in reasons if r in FLAG_REASONS})
-        answer: dict[str, Any] = {"moderationAction": {"status": "SYSTEM_WITHHELD"}}
-        if flags:
-            answer["actions"] = [{"actionType": "FLAG", "reason": flag} for flag in flags]
-        return answer
-    code = next((REJECTION_CODES[r] for r in reasons if r in REJECTION_CODES), "OTHER")
-    return {"moderationAction": {"status": "REJECTED", "rejectionReason": {"code": code}}}
+        return {"status": "SYSTEM_WITHHELD"}
+    answer: dict[str, Any] = {"status": "REJECTED" if status == "rejected" else "SYSTEM_WITHHELD"}
+    if found := flags(reasons):
+        answer["actions"] = found
+    if status == "rejected":
+        code = next((REJECTION_CODES[r] for r in reasons if r in REJECTION_CODES), "OTHER")
+        answer["moderationAction"] = {"status": "REJECTED", "rejectionReason": {"code": code}}
+    return answer
 
 
 @dataclass(frozen=True)
-class DecisionEvent:
-    """A webhook event in which a Coral moderator decided a comment."""
+class Event:
+    """A webhook event about one comment: a link (its Coral id) or a Coral moderator's decision.
 
-    event_id: str | None
+    ``action`` is the decision (``approve``/``reject``) of a decision event, else None;
+    ``status`` is Coral's status of the comment.
+    """
+
+    kind: str
+    event_id: str
+    created_at: datetime
     comment_id: str
-    action: str
+    story_id: str | None
+    status: str | None
+    action: str | None
 
     @property
     def client_id(self) -> str:
         return CLIENT_ID_PREFIX + self.comment_id
 
 
-def parse_event(body: Any) -> DecisionEvent | None:
-    """The moderator decision in a Coral webhook event; None for events that carry none."""
+def event_time(value: Any) -> datetime:
+    """Coral's ``createdAt`` (ISO 8601, ``Z`` or an offset) as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise CoralRequestError("createdAt must be an ISO 8601 time")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CoralRequestError("createdAt must be an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise CoralRequestError("createdAt must have a time zone")
+    return moment.astimezone(UTC)
+
+
+def parse_event(body: Any) -> Event | None:
+    """The link or decision in a Coral webhook event; None for events that carry neither."""
     body = _object(body, "the body")
     kind = body.get("type")
     if not isinstance(kind, str):
         raise CoralRequestError("type must be a string")
-    if kind not in DECISION_EVENTS:
+    if kind not in DECISION_EVENTS and kind not in LINK_EVENTS:
         return None
+    event_id = _string(body.get("id"), "id")
+    if not event_id:
+        raise CoralRequestError("id is required")
+    created_at = event_time(body.get("createdAt"))
     data = _object(body.get("data"), "data")
     comment_id = _string(data.get("commentID"), "data.commentID")
-    status = data.get("status")
     if not comment_id:
         raise CoralRequestError("data.commentID is required")
-    if status not in STATUS_ACTIONS:
+    status = _string(data.get("status"), "data.status")
+    action = STATUS_ACTIONS.get(status or "") if kind in DECISION_EVENTS else None
+    if kind in DECISION_EVENTS and action is None:
         return None
-    return DecisionEvent(_string(body.get("id"), "id"), comment_id, STATUS_ACTIONS[status])
+    story_id = _string(data.get("storyID"), "data.storyID")
+    return Event(kind, event_id[:100], created_at, comment_id, story_id, status, action)

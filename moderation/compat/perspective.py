@@ -14,26 +14,42 @@ that, never a made-up score):
   the text in Redis only while a worker picks it up).
 
 ``comments:suggestscore`` (Coral: on every moderator decision, value 0 approved, 1 rejected) is
-moderator feedback for learning (``submissions.record_feedback``).
+authorised by the same public site key, so it is a *suggestion* (``compat.suggestions``): stored
+beside the comment, never a decision, a label or trust. Coral's moderators' decisions reach us
+signed, through its webhook (``compat.coral``).
+
+Scores are on the site's policy scale (``compat.calibration``): what the policy holds scores
+above Coral's default threshold, 0.8.
+
+The guards of ``/v1`` hold here too (``compat.guards``): JSON bodies only (``text/plain`` is how a
+web page would post without a CORS preflight), a browser only from the site's origins, bounded
+nesting, storable text; span annotations are bounded per key (``MAX_SPAN_REQUESTS`` at a time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from redis.exceptions import RedisError
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from moderation.compat import perspective_protocol as wire
+from moderation.compat.calibration import hold_thresholds, policy_scores
+from moderation.compat.guards import BadInput, bad_string, json_body_type, load_json, origin_allowed
 from moderation.compat.markup import html_to_text
 from moderation.compat.spans import sentences, to_utf16
-from moderation.compat.submissions import find_comment, is_unscored, record_feedback
+from moderation.compat.submissions import find_comment, is_unscored
+from moderation.compat.suggestions import record_suggestion
 from moderation.compat.transient import NoScore, score_text, span_scores
 from moderation.keys import find_key
-from moderation.storage import ApiKey, Role, db
+from moderation.storage import ApiKey, ModelStatus, ModelVersion, Role, db
 from moderation.submissions import Submission, submit_and_wait
 
 logger = logging.getLogger(__name__)
@@ -53,6 +69,9 @@ STATUS_NAMES = {
     503: "UNAVAILABLE",
 }
 RETRY_AFTER_SECONDS = 5
+# Span-annotated requests one key may have in flight at once (each costs a worker many scores).
+MAX_SPAN_REQUESTS = 2
+SPAN_SLOT_SECONDS = 30
 
 
 def answer(body: dict[str, Any], status: int = 200) -> Response:
@@ -71,14 +90,67 @@ def site_key() -> ApiKey:
         raise wire.key_error("API_KEY_INVALID")
     if key.role != Role.SUBMIT.value or key.site is None:
         raise wire.key_error("API_KEY_SERVICE_BLOCKED")
+    if not origin_allowed(request.headers.get("Origin"), key.site.origins):
+        # As /v1: a browser may use a site's public key only from that site's pages.
+        raise wire.PerspectiveError(
+            403, "PERMISSION_DENIED", "Requests from this origin are not allowed.", []
+        )
     return key
 
 
 def json_body() -> Any:
-    body = request.get_json(force=True, silent=True)
-    if body is None:
-        raise wire.invalid("Invalid JSON payload received.")
+    """The JSON body: ``application/json`` in UTF-8 only, bounded nesting, storable strings."""
+    if not json_body_type(request.mimetype, request.mimetype_params.get("charset")):
+        raise wire.PerspectiveError(
+            415, "INVALID_ARGUMENT", "Send the body as application/json.", []
+        )
+    try:
+        body = load_json(request.get_data(cache=True))
+    except BadInput as error:
+        raise wire.invalid(f"Invalid JSON payload received. {error}") from None
+    if (problem := bad_string(body)) is not None:
+        raise wire.invalid(f"Invalid JSON payload received: {problem}.")
     return body
+
+
+def active_thresholds() -> dict[str, float]:
+    """The active models' hold thresholds (as chosen on held-out data), per label."""
+    thresholds: dict[str, float] = {}
+    rows = db.session().scalars(
+        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE.value)
+    )
+    for row in rows:
+        thresholds.update({label: float(value) for label, value in (row or {}).items()})
+    return thresholds
+
+
+@contextlib.contextmanager
+def span_slot(key: ApiKey) -> Iterator[None]:
+    """One of the key's ``MAX_SPAN_REQUESTS`` slots for span work; 429 when none is free.
+
+    Six loops of 20 KB annotated comments from one requester must not hold every site's verdicts
+    back: what one key may ask of the workers at once is bounded. Without Redis, no limit (the
+    request then fails on the queue anyway).
+    """
+    connection = current_app.extensions["redis"]
+    name = f"moderation:spans:{key.id}"
+    taken = False
+    try:
+        with connection.pipeline() as pipeline:
+            in_flight, _ = pipeline.incr(name).expire(name, SPAN_SLOT_SECONDS).execute()
+        taken = True
+    except (RedisError, AttributeError):
+        in_flight = 0
+    try:
+        if in_flight > MAX_SPAN_REQUESTS:
+            raise wire.PerspectiveError(
+                429, "RESOURCE_EXHAUSTED", "Too many span-annotated requests at once.", []
+            )
+        yield
+    finally:
+        if taken:
+            with contextlib.suppress(RedisError):
+                connection.decr(name)
 
 
 def readable_text(text: str, kind: str) -> str:
@@ -105,7 +177,8 @@ def stored_scores(
     comment = submit_and_wait(db.session(), key.site, submission)
     if is_unscored(comment) or not comment.scores:
         raise wire.unavailable("The comment was not scored in time; retry later.")
-    scores = dict(comment.scores)
+    holds = hold_thresholds(key.site.policy, active_thresholds())
+    scores = policy_scores(comment.scores, holds, comment.status, comment.reasons or [])
     if not analyze.span_annotations:
         return scores, []
     found = list(sentences(text))
@@ -113,9 +186,34 @@ def stored_scores(
         return scores, [[*to_utf16(text, 0, len(text)), scores]]
     deadline = started + current_app.config["WAIT_MAX_MS"] / 1000
     try:
-        return scores, span_scores(current_app.extensions["redis"], comment.id, deadline)
+        spans = span_scores(current_app.extensions["redis"], comment.id, deadline)
     except NoScore:
         raise wire.unavailable("The span scores were not ready in time; retry later.") from None
+    return scores, [[begin, end, policy_scores(values, holds)] for begin, end, values in spans]
+
+
+def transient_scores(
+    key: ApiKey, analyze: wire.AnalyzeRequest, text: str
+) -> tuple[dict[str, float], list[Any]]:
+    """Scores without storing anything (``doNotStore``), on the site's policy scale."""
+    assert key.site is not None
+    try:
+        scored = score_text(
+            current_app.extensions["redis"],
+            text,
+            current_app.config["WAIT_MAX_MS"],
+            spans=analyze.span_annotations,
+            policy=dict(key.site.policy or {}),
+        )
+    except NoScore:
+        raise wire.unavailable("The comment was not scored in time; retry later.") from None
+    holds = hold_thresholds(key.site.policy, scored.get("thresholds") or active_thresholds())
+    verdict = scored.get("verdict") or {}
+    scores = policy_scores(
+        scored["scores"], holds, verdict.get("status"), verdict.get("reasons", [])
+    )
+    spans = [[begin, end, policy_scores(values, holds)] for begin, end, values in scored["spans"]]
+    return scores, spans
 
 
 @blp.post("/comments:analyze")
@@ -124,19 +222,12 @@ def analyze() -> Response:
     key = site_key()
     analyze = wire.parse_analyze(json_body())
     text = readable_text(analyze.text, analyze.text_type)
-    if analyze.do_not_store:
-        try:
-            scored = score_text(
-                current_app.extensions["redis"],
-                text,
-                current_app.config["WAIT_MAX_MS"],
-                spans=analyze.span_annotations,
-            )
-        except NoScore:
-            raise wire.unavailable("The comment was not scored in time; retry later.") from None
-        scores, spans = scored["scores"], scored["spans"]
+    score = transient_scores if analyze.do_not_store else stored_scores
+    if analyze.span_annotations:
+        with span_slot(key):
+            scores, spans = score(key, analyze, text)
     else:
-        scores, spans = stored_scores(key, analyze, text)
+        scores, spans = score(key, analyze, text)
     return answer(wire.analyze_response(analyze, scores, [tuple(span) for span in spans]))
 
 
@@ -149,7 +240,10 @@ def suggested_action(labels: dict[str, float]) -> str:
 
 @blp.post("/comments:suggestscore")
 def suggest_score() -> Response:
-    """Record a person's scores as moderator feedback; answers ``{clientToken}``."""
+    """Keep a person's scores as a suggestion about the comment; answers ``{clientToken}``.
+
+    Never a decision: the key is public (see the module docstring).
+    """
     key = site_key()
     suggestion = wire.parse_suggest(json_body())
     assert key.site is not None
@@ -157,14 +251,13 @@ def suggest_score() -> Response:
     comment = find_comment(
         session, key.site.id, client_id=suggestion.client_token, text=suggestion.text
     )
-    record_feedback(
+    record_suggestion(
         session,
         key.site,
+        comment,
         suggested_action(suggestion.labels),
         source="perspective:suggestscore",
         key_id=key.id,
-        comment=comment,
-        submission=Submission(text=suggestion.text, client_id=suggestion.client_token),
     )
     token = {"clientToken": suggestion.client_token} if suggestion.client_token else {}
     return answer(token)

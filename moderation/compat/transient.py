@@ -28,7 +28,7 @@ from rq.job import Job
 from rq.results import Result
 from rq.serializers import JSONSerializer
 
-from moderation.queue import SCORE_QUEUE, get_queue
+from moderation.queue import EXPLAIN_QUEUE, SCORE_QUEUE, get_queue
 
 TRANSIENT_JOB = "workers.compat.score_transient"
 SPANS_JOB = "workers.compat.score_spans"
@@ -86,15 +86,21 @@ def wait_for_result(connection: Redis, job_id: str, deadline: float) -> Any:
 def forget(connection: Redis, job_id: str) -> None:
     """Remove the job: from the queue if no worker took it yet, its hash and its result."""
     with contextlib.suppress(RedisError), connection.pipeline() as pipeline:
-        pipeline.lrem(get_queue(connection, SCORE_QUEUE).key, 0, job_id)
+        for name in (SCORE_QUEUE, EXPLAIN_QUEUE):
+            pipeline.lrem(get_queue(connection, name).key, 0, job_id)
         pipeline.delete(Job.key_for(job_id), Result.get_key(job_id))
         pipeline.execute()
 
 
-def score_text(connection: Redis, text: str, wait_ms: int, *, spans: bool) -> dict[str, Any]:
+def score_text(
+    connection: Redis, text: str, wait_ms: int, *, spans: bool,
+    policy: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """``{"scores": {label: p}, "spans": [[begin, end, {label: p}]]}`` for ``text``, not stored.
 
-    Raises :class:`NoScore` when no worker answered within ``wait_ms`` or scoring failed.
+    With ``policy`` (a site's), also ``thresholds`` and the policy's ``verdict`` on the text
+    (``workers.compat.score_transient``). Raises :class:`NoScore` when no worker answered within
+    ``wait_ms`` or scoring failed.
     """
     token = secrets.token_urlsafe(18)
     job_id = f"transient-{token}"
@@ -107,7 +113,13 @@ def score_text(connection: Redis, text: str, wait_ms: int, *, spans: bool) -> di
             TRANSIENT_JOB, token, job_id=job_id, result_ttl=RESULT_TTL_SECONDS,
             failure_ttl=RESULT_TTL_SECONDS,
         )  # fmt: skip
-        hand_over(pubsub, connection, token, json.dumps({"text": text, "spans": spans}), deadline)
+        hand_over(
+            pubsub,
+            connection,
+            token,
+            json.dumps({"text": text, "spans": spans, "policy": policy}),
+            deadline,
+        )
         answer = wait_for_result(connection, job_id, deadline)
     except RedisError as error:
         raise NoScore(f"the queue is unreachable: {type(error).__name__}") from None
@@ -122,10 +134,14 @@ def score_text(connection: Redis, text: str, wait_ms: int, *, spans: bool) -> di
 
 
 def span_scores(connection: Redis, comment_id: str, deadline: float) -> list[list[Any]]:
-    """Per-sentence scores of a stored comment (``workers.compat.score_spans``), by ``deadline``."""
+    """Per-sentence scores of a stored comment (``workers.compat.score_spans``), by ``deadline``.
+
+    On the explain queue: workers take it only when no comment waits for its verdict, so one
+    requester's long annotations never delay another site's verdicts.
+    """
     job_id = f"spans-{comment_id}-{secrets.token_hex(4)}"
     try:
-        get_queue(connection, SCORE_QUEUE).enqueue(
+        get_queue(connection, EXPLAIN_QUEUE).enqueue(
             SPANS_JOB, comment_id, job_id=job_id, result_ttl=RESULT_TTL_SECONDS,
             failure_ttl=RESULT_TTL_SECONDS,
         )  # fmt: skip

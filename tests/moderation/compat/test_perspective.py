@@ -202,20 +202,35 @@ def test_no_worker_is_503_never_a_made_up_score(
     assert count() == (1 if store else 0)
 
 
-def test_suggest_score_is_moderator_feedback(client: Any, keys: Any, live_worker: None) -> None:
+def test_suggest_score_is_a_suggestion_never_a_decision(
+    client: Any, keys: Any, live_worker: None
+) -> None:
+    """The site key is public: its suggestion changes no status, labels nothing, earns no trust."""
     body = {**CORAL, "doNotStore": False, "clientToken": "comment:c-9"}
     assert analyze(client, keys.plain["blog"], body).status_code == 200
-    suggestion = {
-        "comment": {"text": TOXIC},
-        "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1}}},
-        "clientToken": "comment:c-9",
-    }
-    response = client.post(f"{SUGGEST}?key={keys.plain['blog']}", json=suggestion)
-    assert response.status_code == 200 and response.get_json() == {"clientToken": "comment:c-9"}
     db.remove()
-    decision = db.session().scalar(select(Decision).where(Decision.actor == "moderator"))
-    assert (decision.action, decision.note) == ("reject", "perspective:suggestscore")
+    before = db.session().scalar(select(Comment))
+    assert before is not None and before.status in {"held", "rejected"}
+    for value in (0, 1):
+        suggestion = {
+            "comment": {"text": TOXIC},
+            "attributeScores": {"TOXICITY": {"summaryScore": {"value": value}}},
+            "clientToken": "comment:c-9",
+        }
+        response = client.post(f"{SUGGEST}?key={keys.plain['blog']}", json=suggestion)
+        assert response.status_code == 200
+        assert response.get_json() == {"clientToken": "comment:c-9"}
+    db.remove()
+    session = db.session()
+    after = session.get(Comment, before.id)
+    assert (after.status, after.decided_by) == (before.status, "policy")
+    assert session.scalar(select(Decision).where(Decision.actor == "moderator")) is None
     from moderation.learning.labels import Split, feedback_rows
+    from moderation.storage import Suggestion
 
-    rows = [row for row, _ in feedback_rows(db.session(), split=Split.ALL)]
-    assert rows and rows[0]["labels"]["toxicity"] == 1
+    assert not list(feedback_rows(session, split=Split.ALL))
+    kept = session.scalars(select(Suggestion).order_by(Suggestion.id)).all()
+    assert [(s.comment_id, s.action) for s in kept] == [
+        (before.id, "approve"),
+        (before.id, "reject"),
+    ]
