@@ -17,22 +17,53 @@ for both labels, so a label whose holds are mostly approved is a threshold set t
 are the labels and the policy's own (``banned_word``, ``suspect_word``, ``premoderation``,
 ``trusted_author``, ``unscored``). The scope is the comments created in [since, until) on the
 sites the key covers (or the one named).
+
+The moderator's pages read their own figures here too (``reviewed_verdicts``,
+``model_thresholds``, ``scores_since``); ``moderation.web.figures`` computes on them.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Subquery, Text, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
-from moderation.storage import Actor, Comment, CommentStatus, Decision, utcnow
+from moderation.storage import (
+    Actor,
+    Comment,
+    CommentStatus,
+    Decision,
+    ModelStatus,
+    ModelVersion,
+    utcnow,
+)
 
+# Narrows a query to the comments in scope (``moderation.review.filtered`` with a window and site).
 Scope = Callable[[Select[Any]], Select[Any]]
+
+
+@dataclass(frozen=True)
+class Review:
+    """An automatic verdict a moderator reviewed: the label's score, and whether overturned."""
+
+    score: float
+    overturned: bool
+
+
+def last_moderator_decisions() -> Subquery:
+    """Per comment a moderator decided on, the id of the last such decision: the one that stands."""
+    return (
+        select(Decision.comment_id, func.max(Decision.id).label("last_id"))
+        .where(Decision.actor == Actor.MODERATOR.value)
+        .group_by(Decision.comment_id)
+        .subquery()
+    )
 
 
 def reason_counts(session: Session, scope: Scope) -> dict[str, int]:
@@ -76,12 +107,7 @@ def overturns(session: Session, scope: Scope) -> dict[str, dict[str, dict[str, A
     """Automatic verdicts, reviewed and overturned, per verdict and per reason."""
     policy = aliased(Decision)
     final = aliased(Decision)
-    last_moderator = (
-        select(Decision.comment_id, func.max(Decision.id).label("last_id"))
-        .where(Decision.actor == Actor.MODERATOR.value)
-        .group_by(Decision.comment_id)
-        .subquery()
-    )
+    last_moderator = last_moderator_decisions()
     reasons_text = cast(policy.reasons, Text)
     query = scope(
         select(policy.to_status, reasons_text, final.to_status, func.count())
@@ -133,3 +159,52 @@ def stats(session: Session, scope: Scope) -> dict[str, Any]:
         "oldest_held": oldest_held(session, scope, now),
         "automatic": overturns(session, scope),
     }
+
+
+def reviewed_verdicts(session: Session, scope: Scope) -> dict[tuple[str, str], list[Review]]:
+    """(label, "hold" | "reject") → each reviewed automatic hold or rejection for that label."""
+    policy = aliased(Decision)
+    final = aliased(Decision)
+    last_moderator = last_moderator_decisions()
+    query = scope(
+        select(Comment.scores, policy.to_status, policy.reasons, final.to_status)
+        .select_from(policy)
+        .join(Comment, Comment.id == policy.comment_id)
+        .join(last_moderator, last_moderator.c.comment_id == policy.comment_id)
+        .join(final, final.id == last_moderator.c.last_id)
+        .where(
+            policy.actor == Actor.POLICY.value,
+            policy.to_status.in_([CommentStatus.HELD.value, CommentStatus.REJECTED.value]),
+        )
+    )
+    found: dict[tuple[str, str], list[Review]] = {}
+    for scores, verdict, reasons, final_status in session.execute(query):
+        kind = "hold" if verdict == CommentStatus.HELD.value else "reject"
+        overturned = final_status == CommentStatus.APPROVED.value
+        for reason in reasons or []:
+            if reason in (scores or {}):
+                found.setdefault((reason, kind), []).append(
+                    Review(float(scores[reason]), overturned)
+                )
+    return found
+
+
+def model_thresholds(session: Session) -> dict[str, float]:
+    """The hold thresholds of the active models, per label (as chosen on held-out data)."""
+    thresholds: dict[str, float] = {}
+    rows = session.scalars(
+        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE.value)
+    )
+    for row in rows:
+        thresholds.update({label: float(value) for label, value in (row or {}).items()})
+    return thresholds
+
+
+def scores_since(session: Session, site_id: int, since: datetime) -> Iterator[dict[str, Any]]:
+    """The scores of each of the site's comments scored and created since ``since``."""
+    rows = session.scalars(
+        select(Comment.scores).where(
+            Comment.site_id == site_id, Comment.created_at >= since, Comment.scored_at.is_not(None)
+        )
+    )
+    return (scores for scores in rows if scores)

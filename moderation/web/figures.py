@@ -1,5 +1,7 @@
 """What the stats and policy pages compute beyond ``moderation.stats``: thresholds and previews.
 
+The queries are ``moderation.stats``'s; this module works on what they return.
+
 - ``suggestions``: for a label whose automatic holds (or rejections) moderators often overturn,
   the threshold that would have kept the overturn rate of what remains at ``TARGET_RATE``, with
   what that change would have cost (confirmed verdicts that would have been published instead).
@@ -13,18 +15,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from moderation.policy import FALLBACK_HOLD, merged
-from moderation.storage import Actor, Comment, CommentStatus, Decision, ModelStatus, ModelVersion
-
-Scope = Callable[[Select[Any]], Select[Any]]
+from moderation.stats import Review, Scope, reviewed_verdicts, scores_since
 
 # A threshold is suggested when at least this many verdicts were reviewed and at least this share
 # of them was overturned; the suggestion aims at TARGET_RATE among the verdicts it keeps.
@@ -36,14 +35,6 @@ BINS = 1000
 
 
 @dataclass(frozen=True)
-class Review:
-    """An automatic verdict a moderator reviewed: the label's score, and whether overturned."""
-
-    score: float
-    overturned: bool
-
-
-@dataclass(frozen=True)
 class Suggestion:
     label: str
     kind: str  # "hold" or "reject": which threshold to raise
@@ -52,50 +43,6 @@ class Suggestion:
     threshold: float  # the suggested value
     avoided: int  # overturned verdicts the suggested threshold would not have made
     missed: int  # confirmed verdicts it would not have made either (published instead)
-
-
-def model_thresholds(session: Session) -> dict[str, float]:
-    """The hold thresholds of the active models, per label (as chosen on held-out data)."""
-    thresholds: dict[str, float] = {}
-    rows = session.scalars(
-        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE.value)
-    )
-    for row in rows:
-        thresholds.update({label: float(value) for label, value in (row or {}).items()})
-    return thresholds
-
-
-def reviewed_verdicts(session: Session, scope: Scope) -> dict[tuple[str, str], list[Review]]:
-    """(label, "hold" | "reject") → each reviewed automatic hold or rejection for that label."""
-    policy = aliased(Decision)
-    final = aliased(Decision)
-    last_moderator = (
-        select(Decision.comment_id, func.max(Decision.id).label("last_id"))
-        .where(Decision.actor == Actor.MODERATOR.value)
-        .group_by(Decision.comment_id)
-        .subquery()
-    )
-    query = scope(
-        select(Comment.scores, policy.to_status, policy.reasons, final.to_status)
-        .select_from(policy)
-        .join(Comment, Comment.id == policy.comment_id)
-        .join(last_moderator, last_moderator.c.comment_id == policy.comment_id)
-        .join(final, final.id == last_moderator.c.last_id)
-        .where(
-            policy.actor == Actor.POLICY.value,
-            policy.to_status.in_([CommentStatus.HELD.value, CommentStatus.REJECTED.value]),
-        )
-    )
-    found: dict[tuple[str, str], list[Review]] = {}
-    for scores, verdict, reasons, final_status in session.execute(query):
-        kind = "hold" if verdict == CommentStatus.HELD.value else "reject"
-        overturned = final_status == CommentStatus.APPROVED.value
-        for reason in reasons or []:
-            if reason in (scores or {}):
-                found.setdefault((reason, kind), []).append(
-                    Review(float(scores[reason]), overturned)
-                )
-    return found
 
 
 def suggest(label: str, kind: str, reviews: Sequence[Review]) -> Suggestion | None:
@@ -159,14 +106,7 @@ def score_bins(
     labels = tuple(labels)
     bins: dict[str, dict[int, int]] = {label: {} for label in labels}
     total = 0
-    rows = session.scalars(
-        select(Comment.scores).where(
-            Comment.site_id == site_id, Comment.created_at >= since, Comment.scored_at.is_not(None)
-        )
-    )
-    for scores in rows:
-        if not scores:
-            continue
+    for scores in scores_since(session, site_id, since):
         total += 1
         for label in labels:
             value = scores.get(label)

@@ -20,10 +20,11 @@ from models.labels import LABELS
 from moderation.http.scope import visible_site
 from moderation.policy import FALLBACK_HOLD, merged
 from moderation.sites import change_policy
+from moderation.stats import model_thresholds
 from moderation.storage import ApiKey, Site, db, utcnow
 from moderation.web.access import admin_only, principal
 from moderation.web.blueprint import bp
-from moderation.web.figures import model_thresholds, score_bins, shares
+from moderation.web.figures import score_bins, shares
 from moderation.web.queue_page import visible_sites
 
 PREVIEW_DAYS = 7

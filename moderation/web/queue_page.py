@@ -24,10 +24,11 @@ from moderation.http.scope import site_scope
 from moderation.review import InvalidCursor, filtered, queue_page, status_counts
 from moderation.schemas.common import ACTIONS
 from moderation.schemas.review import ReviewQueueArgsSchema
+from moderation.stats import model_thresholds
 from moderation.storage import Comment, CommentStatus, Site, db
 from moderation.web.access import principal, safe_next, signed_in
 from moderation.web.blueprint import bp
-from moderation.web.figures import current_thresholds, model_thresholds
+from moderation.web.figures import current_thresholds
 from moderation.web.highlight import runs, span_list
 from moderation.web.reasons import reason_texts
 

@@ -14,7 +14,7 @@ from flask import render_template, request
 
 from moderation.http.scope import site_scope
 from moderation.review import filtered
-from moderation.stats import stats
+from moderation.stats import model_thresholds, stats
 from moderation.storage import Site, db, utcnow
 from moderation.web.access import principal, signed_in
 from moderation.web.blueprint import bp
@@ -22,7 +22,6 @@ from moderation.web.figures import (
     CHART_WIDTH,
     bars,
     current_thresholds,
-    model_thresholds,
     suggestions,
 )
 from moderation.web.queue_page import visible_sites

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from moderation.web.figures import Review, bars, suggest
+from moderation.stats import Review
+from moderation.web.figures import bars, suggest
 from tests.moderation.web.conftest import Page, stored_comment
 
 
