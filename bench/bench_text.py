@@ -2,8 +2,8 @@
 
 Run as `python bench/bench_text.py [--data DIR] [--n N]`. Samples come from the public datasets
 (YouTube and SMS spam, Kaggle insults, Jigsaw toxic comments) when DIR exists, otherwise from
-built-in samples; each sample is also timed after `models.perturb.perturb`, since evasive comments
-take the slower, non-ASCII path.
+built-in samples; each sample is also timed after `models.training.perturb.perturb`, since
+evasive comments take the slower, non-ASCII path.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.datasets import default_data_dir
-from models.perturb import perturb
 from models.text import normalize, normalize_with_offsets
+from models.training.datasets import default_data_dir
+from models.training.perturb import perturb
 
 DEFAULT_DATA = default_data_dir() / "raw"
 

@@ -1,6 +1,6 @@
 """The fine-tuned text encoder, served with onnxruntime (no PyTorch, no tokenizers package).
 
-A MiniLM-L6 (all-MiniLM-L6-v2 weights, fine-tuned by ``models.encoder_training``) with one
+A MiniLM-L6 (all-MiniLM-L6-v2 weights, fine-tuned by ``models.training.encoder_training``) with one
 logit per toxicity label, exported to ONNX and quantized to int8.  :class:`Encoder` loads the
 ONNX file and its ``tokenizer.json`` only after checking both against the sha256 the manifest
 gives, so a tampered or truncated file is refused, never run.

@@ -1,9 +1,10 @@
-"""Model versions kept as bytes (in the service's database): load them, and judge them on feedback.
+"""Model versions kept as bytes (in the service's database): load them into a scorer.
 
 The service stores each trained artifact as skops bytes with its version and thresholds; this
 module turns such entries back into a :class:`~models.scorer.Scorer` (through the trusted-type
-loader of :mod:`models.artifacts`) and measures one artifact on moderator-labelled comments.
-Nothing here knows about databases: callers pass bytes and rows.
+loader of :mod:`models.artifacts`).  Judging a version on feedback is
+:func:`models.evaluate.artifact.evaluate_artifact`.  Nothing here knows about databases: callers
+pass bytes.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from models.artifacts import load_model_bytes
-from models.record import model_input
-from models.scorer import LinearLabels, Scorer
+from models.scorer import Scorer
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,12 @@ def build_scorer(stored: Sequence[StoredModel], loaded: Mapping[str, Any] | None
         "models": {m.name: {"version": m.version, "sha256": m.sha256} for m in stored},
         "thresholds": thresholds,
     }
-    return Scorer(artifacts, manifest, encoder=shipped_encoder())
+    scorer = Scorer(artifacts, manifest, encoder=shipped_encoder())
+    # The languages are not versioned in the registry yet: the shipped ones serve beside it.
+    from models.languages import shipped_languages
+
+    scorer.languages = shipped_languages(scorer)
+    return scorer
 
 
 def shipped_encoder() -> Any:
@@ -73,40 +76,3 @@ def shipped_encoder() -> Any:
 
 # One loaded encoder per (setting, manifest entry): a promotion rebuilds the scorer, not it.
 _ENCODERS: dict[tuple[str, str], Any] = {}
-
-
-def evaluate_artifact(
-    artifact: Mapping[str, Any], thresholds: Mapping[str, float], rows: Sequence[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """Metrics of one model artifact on labelled rows (``text``, ``name``, ``email``, ``url``,
-    ``labels``): per label it scores, those of ``models.evaluate`` plus accuracy; and ``score``,
-    the mean ROC AUC over labels with both classes, else the mean accuracy at the thresholds,
-    else None when no row has its labels.
-
-    Higher ``score`` is better; two versions are compared on the same rows.
-    """
-    from models.evaluate.metrics import label_metrics
-
-    model = LinearLabels(artifact)
-    per_label: dict[str, Any] = {}
-    usable = [r for r in rows if any(k in model.labels for k in r.get("labels", {}))]
-    if usable:
-        probabilities = model.proba([model_input(r) for r in usable])
-        for j, label in enumerate(model.labels):
-            picked = [i for i, r in enumerate(usable) if label in r["labels"]]
-            if not picked:
-                continue
-            y = np.array([usable[i]["labels"][label] for i in picked], dtype=int)
-            p = probabilities[picked, j]
-            threshold = float(thresholds.get(label, 0.5))
-            per_label[label] = label_metrics(y, p, threshold)
-            per_label[label]["accuracy"] = round(float(np.mean((p >= threshold) == (y == 1))), 4)
-    aucs = [m["roc_auc"] for m in per_label.values() if m["roc_auc"] is not None]
-    accuracies = [m["accuracy"] for m in per_label.values()]
-    score = np.mean(aucs) if aucs else (np.mean(accuracies) if accuracies else None)
-    return {
-        "rows": len(usable),
-        "labels": per_label,
-        "score": None if score is None else round(float(score), 4),
-        "measure": "roc_auc" if aucs else ("accuracy" if accuracies else None),
-    }

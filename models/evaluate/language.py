@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from models import datasets
 from models.language import unsupported_language
+from models.training.datasets import SOURCES
 
-# Source -> loader and how many of its comments to check (news, social, video, talk, SMS).
-SAMPLES: dict[str, tuple[Callable[[Path], Iterable[datasets.Example]], int]] = {
-    "civil-comments-toxic-spans": (datasets.load_civil_spans, 400),
-    "kaggle-insults": (datasets.load_kaggle_insults, 300),
-    "youtube-spam-collection": (datasets.load_youtube, 300),
-    "youtube-spam-2014-pilot": (datasets.load_youtube_pilot, 200),
-    "jigsaw-toxic-predibase-pools": (datasets.load_jigsaw_pools, 300),
-    "sms-spam-collection": (datasets.load_sms, 300),
+# Source -> how many of its comments to check (news, social, video, talk, SMS).
+SAMPLES: dict[str, int] = {
+    "civil-comments-toxic-spans": 400,
+    "kaggle-insults": 300,
+    "youtube-spam-collection": 300,
+    "youtube-spam-2014-pilot": 200,
+    "jigsaw-toxic-predibase-pools": 300,
+    "sms-spam-collection": 300,
 }
 
 
@@ -33,9 +32,9 @@ def language_gate(data_dir: Path, seed: int = 0) -> dict[str, Any]:
     rng = random.Random(seed)
     per_source: dict[str, Any] = {}
     total = flagged = 0
-    for source, (loader, n) in SAMPLES.items():
+    for source, n in SAMPLES.items():
         try:
-            texts = sorted({ex.text for ex in loader(Path(data_dir))})
+            texts = sorted({ex.text for ex in SOURCES[source].load(Path(data_dir))})
         except FileNotFoundError:
             continue
         rng.shuffle(texts)

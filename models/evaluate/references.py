@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from models.datasets import Example
+from models.training.datasets import Example
 
 Predict = Callable[[Sequence[str]], dict[str, np.ndarray]]
 Fit = Callable[[Sequence[Example], Sequence[str]], Predict]
@@ -65,8 +65,8 @@ SPAM_REFERENCES: dict[str, Fit] = {"baseline": plain_baseline}
 
 
 def perturbed(texts: Sequence[str], seed: int) -> list[str]:
-    """Copies of ``texts`` obfuscated with :func:`models.perturb.perturb` (seeded)."""
-    from models.perturb import perturb
+    """Copies of ``texts`` obfuscated with :func:`models.training.perturb.perturb` (seeded)."""
+    from models.training.perturb import perturb
 
     rng = random.Random(seed)
     return [perturb(t, rng) for t in texts]

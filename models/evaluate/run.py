@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from models.artifacts import ARTIFACTS_DIR, read_manifest, write_manifest
-from models.datasets import load_all
 from models.evaluate import blog_spam, encoder
 from models.evaluate.card import render_model_card
 from models.evaluate.cases import case_sets
@@ -28,6 +27,7 @@ from models.evaluate.experiments import loso_toxicity, lovo_spam
 from models.evaluate.language import language_gate
 from models.evaluate.spans import evaluate_spans, held_out_scorer
 from models.evaluate.tables import render_report
+from models.training.datasets import load_all
 
 PARTIALS = ("evaluation.partial.json", "evaluation.spam.partial.json")
 
@@ -135,7 +135,7 @@ def render(artifacts_dir: Path, report_path: Path | None = None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m models.evaluate --data DIR --artifacts DIR [--report FILE]``."""
-    from models.datasets import default_data_dir
+    from models.training.datasets import default_data_dir
 
     ap = argparse.ArgumentParser(
         prog="python -m models.evaluate",

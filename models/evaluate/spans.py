@@ -214,9 +214,9 @@ def held_out_scorer(rows: Sequence[Any], data_dir: Path, artifacts_dir: Path, se
     read it).
     """
     from models.artifacts import load_models
-    from models.datasets import dedupe_key
     from models.scorer import Scorer
-    from models.train import train_toxicity
+    from models.training.datasets import dedupe_key
+    from models.training.train import train_toxicity
 
     test_keys = {dedupe_key(p.text) for p in load_semeval(data_dir, "test")}
     joined = "\n".join(sorted(test_keys))

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from models.datasets import TOX_LABELS
 from models.evaluate.cost import cost_rows
+from models.training.datasets import TOX_LABELS
 
 Results = dict[str, Any]
 
@@ -242,7 +242,7 @@ TOXICITY_NOTE = [
 REPORT_FIGURES = [
     ("Other labels, leave one source out", "labels"),
     ("Spam, leave one video out", "spam"),
-    ("Obfuscation (held-out rows perturbed with `models.perturb`)", "obfuscation"),
+    ("Obfuscation (held-out rows perturbed with `models.training.perturb`)", "obfuscation"),
     ("Calibration", "calibration"),
 ]
 

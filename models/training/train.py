@@ -1,6 +1,7 @@
 """Train the spam and toxicity models and write the artifacts and manifest.
 
-``train(data_dir, out_dir)`` is what ``moderation train`` and ``python -m models.train`` run.
+``train(data_dir, out_dir)`` is what ``moderation train`` and ``python -m models.training.train``
+run.
 Each label head is a logistic regression fitted only on rows whose source defines that label,
 weighted so that no single corpus dominates, then calibrated (Platt scaling on out-of-fold
 decision values) so that its probabilities mean what they say on the pooled training data.
@@ -15,7 +16,7 @@ import json
 import logging
 import random
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,16 +30,11 @@ from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 from models import spam, toxicity
 from models.artifacts import save_model, write_manifest
-from models.datasets import (
-    MAPPINGS,
-    SOURCES,
-    Example,
-    default_data_dir,
-    load_all,
-)
 from models.record import ModelInput, model_input
 from models.scorer import combine_logits
 from models.text import normalize
+from models.training.datasets import SOURCES, Example, default_data_dir, load_all
+from models.training.sampling import sample_per_source
 
 log = logging.getLogger(__name__)
 
@@ -178,19 +174,9 @@ def sample_rows(rows: list[Example], n: int, seed: int) -> list[Example]:
 
     Moderator feedback is never capped: every feedback row is kept.
     """
-    rng = random.Random(seed)
-    by_src: dict[str, list[Example]] = defaultdict(list)
-    out: list[Example] = []
-    for r in rows:
-        if r.source == "feedback":
-            out.append(r)
-        else:
-            by_src[r.source].append(r)
-    for src in sorted(by_src):
-        group = by_src[src]
-        rng.shuffle(group)
-        out.extend(group[:n])
-    return out
+    feedback = [r for r in rows if r.source == "feedback"]
+    public = [r for r in rows if r.source != "feedback"]
+    return feedback + sample_per_source(public, lambda _: n, seed)
 
 
 def spam_training_rows(rows: Sequence[Example], seed: int) -> list[Example]:
@@ -297,13 +283,13 @@ def _data_entry(rows: Sequence[Example]) -> list[dict[str, Any]]:
     n = Counter(r.source for r in rows)
     out = []
     for src, c in sorted(n.items()):
-        meta = SOURCES.get(src, {})
+        source = SOURCES.get(src)
         out.append(
             {
                 "source": src,
                 "rows": c,
-                "licence": meta.get("licence", "see model card"),
-                "mapping": MAPPINGS.get(src, ""),
+                "licence": source.licence if source else "see model card",
+                "mapping": source.mapping if source else "",
             }
         )
     return out
@@ -322,7 +308,7 @@ def train(
 
     ``only`` names the models to retrain (``spam``, ``toxicity``); the others keep their entry
     of the manifest already in ``out_dir``.  The encoder entry of that manifest is kept when
-    its files are there (``models.encoder_training`` builds it; the combination was fitted for
+    its files are there (``models.training.encoder_build`` builds it; the combination was fitted for
     the linear recipe, not for one set of weights).
 
     ``sample`` keeps at most that many rows per public source (for tests; feedback rows are
@@ -395,7 +381,7 @@ def _previous_manifest(out_dir: Path) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m models.train --data DIR --out DIR [--sample N] [--feedback FILE]``."""
+    """``python -m models.training.train --data DIR --out DIR [--sample N] [--feedback FILE]``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=default_data_dir())
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "artifacts")

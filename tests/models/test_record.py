@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from models.datasets import Example
 from models.record import FIELDS, CommentRecord, model_input
 from models.text import normalize
-from models.train import to_record
+from models.training.datasets import Example
+from models.training.train import to_record
 
 FORM = {
     "text": "Ｂｕｙ ch3ap w@tches at shop dot com!!!",  # noqa: RUF001 (full-width on purpose)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from models.artifacts import ARTIFACTS_DIR, load_scorer
-from models.datasets import default_data_dir
 from models.evaluate.spans import (
     POLICIES,
     SpanPolicy,
@@ -18,6 +17,7 @@ from models.evaluate.spans import (
     predict,
 )
 from models.scorer import Span
+from models.training.datasets import default_data_dir
 
 DATA = default_data_dir()
 needs_data = pytest.mark.skipif(

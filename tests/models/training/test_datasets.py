@@ -1,11 +1,12 @@
-"""models.datasets: decoding, deduplication across sources, and the partial label mappings."""
+"""models.training.datasets: decoding, deduplication across sources, the partial label mappings."""
 
 from __future__ import annotations
 
 import pytest
 
-from models.datasets import Example as Ex
-from models.datasets import decode_kaggle, dedupe, default_data_dir, load_all
+from models.training.datasets import Example as Ex
+from models.training.datasets import dedupe, default_data_dir, load_all
+from models.training.datasets.comments import decode_kaggle
 
 DATA = default_data_dir()
 needs_data = pytest.mark.skipif(

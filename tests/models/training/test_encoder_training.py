@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.datasets import Example
-from models.encoder_training import EVAL_HELD_OUT, is_test, label_matrix, split_rows
 from models.labels import TOXICITY_LABELS
+from models.training.datasets import Example
+from models.training.encoder_data import EVAL_HELD_OUT, is_test, split_rows
+from models.training.encoder_training import label_matrix
 
 
 def _ex(text: str, source: str, labels: dict[str, int]) -> Example:
@@ -24,7 +25,7 @@ def test_label_matrix_masks_labels_a_source_does_not_define() -> None:
 
 def test_masked_loss_ignores_unknown_labels() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch is in the train extra only")
-    from models.encoder_training import masked_bce
+    from models.training.encoder_training import masked_bce
 
     logits = torch.zeros((2, 3), requires_grad=True)
     targets = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.mail import MAX_CHARS, mail_body
+from models.training.mail import MAX_CHARS, mail_body
 
 PLAIN = """From: a@example.com
 To: b@example.com

@@ -1,4 +1,4 @@
-"""models.perturb (evasion for tests and evaluation), and normalize undoing what it does."""
+"""models.training.perturb (evasion for tests and evaluation), and normalize undoing it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from models.perturb import TECHNIQUES, perturb, perturb_word
 from models.text import normalize
+from models.training.perturb import TECHNIQUES, perturb, perturb_word
 from tests.models.text.corpus import CORPUS
 
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from models.datasets import (
+from models.training.datasets import dedupe_key, default_data_dir
+from models.training.datasets.spam import (
     SPAMASSASSIN_ENV,
     clean_youtube,
-    dedupe_key,
-    default_data_dir,
     load_spamassassin,
     load_youtube,
     load_youtube_pilot,

@@ -6,8 +6,17 @@ from collections import Counter
 
 import pytest
 
-from models import datasets as ds
-from models.datasets import Example, default_data_dir, drop_contained, unify_format
+from models.training import datasets as ds
+from models.training.datasets import Example, default_data_dir
+from models.training.datasets.comments import (
+    load_civil_spans,
+    load_paradetox,
+    load_ruddit,
+    load_trac1,
+)
+from models.training.datasets.dedupe import drop_contained
+from models.training.datasets.hate_speech import load_cad, load_hatexplain
+from models.training.datasets.rows import unify_format
 
 DATA = default_data_dir()
 needs_data = pytest.mark.skipif(
@@ -53,7 +62,7 @@ def test_drop_contained_removes_sentences_cut_from_other_sets_with_their_paraphr
 
 @needs_data
 def test_civil_comments_mapping() -> None:
-    rows = list(ds.load_civil_spans(DATA))
+    rows = list(load_civil_spans(DATA))
     n = Counter((k, v) for r in rows for k, v in r.labels.items())
     assert len(rows) == 16100
     assert n[("toxicity", 0)] == 4796  # the majority-"not toxic" hard negatives
@@ -65,15 +74,15 @@ def test_civil_comments_mapping() -> None:
 
 @needs_data
 def test_cad_normal_is_not_a_clean_label() -> None:
-    for r in ds.load_cad(DATA):
+    for r in load_cad(DATA):
         if r.labels.get("identity_attack") == 0:
             assert set(r.labels) == {"identity_attack"}
 
 
 @needs_data
 def test_paradetox_and_hatexplain_formats_are_unified() -> None:
-    para = list(ds.load_paradetox(DATA))
-    hx = list(ds.load_hatexplain(DATA))
+    para = list(load_paradetox(DATA))
+    hx = list(load_hatexplain(DATA))
     for rows in (para, hx):
         assert all(r.text == r.text.lower() for r in rows)
         assert not any(" n't" in r.text or " ," in r.text for r in rows)
@@ -82,11 +91,11 @@ def test_paradetox_and_hatexplain_formats_are_unified() -> None:
 
 @needs_data
 def test_ruddit_trac_cat_mappings() -> None:
-    ruddit = list(ds.load_ruddit(DATA))
+    ruddit = list(load_ruddit(DATA))
     assert Counter(r.labels["toxicity"] for r in ruddit) == {0: 3380, 1: 460}
-    trac = Counter(r.labels["toxicity"] for r in ds.load_trac1(DATA))
+    trac = Counter(r.labels["toxicity"] for r in load_trac1(DATA))
     assert trac[1] > 3000 and trac[0] > 6000
-    cat = [r for r in ds.load_wikipedia_cat(DATA)]
+    cat = [r for r in ds.SOURCES["wikipedia-context-toxicity-cat"].load(DATA)]
     assert all(r.group == "wikipedia" for r in cat)
 
 

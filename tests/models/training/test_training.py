@@ -1,4 +1,4 @@
-"""models.train: training on a small sample (with feedback) writes artifacts the scorer loads."""
+"""models.training.train: a small sample (with feedback) trains artifacts the scorer loads."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from models.artifacts import UntrustedModelError, load_model, load_scorer
-from models.datasets import Example as Ex
-from models.datasets import default_data_dir
 from models.labels import LABELS
+from models.training.datasets import Example as Ex
+from models.training.datasets import default_data_dir
 
 DATA = default_data_dir()
 
@@ -24,7 +24,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     fb.write_text(
         json.dumps({"text": "buy my stuff at spam dot com", "labels": {"spam": 1}}) + "\n"
     )
-    from models.train import train
+    from models.training.train import train
 
     manifest = train(DATA, out, sample=150, feedback=fb, seed=1)
     return out, manifest
@@ -55,7 +55,7 @@ def test_checksum_mismatch_refused(small: tuple[Path, dict], tmp_path: Path) -> 
 
 
 def test_sample_keeps_every_feedback_row() -> None:
-    from models.train import sample_rows
+    from models.training.train import sample_rows
 
     rows = [Ex(f"public {i}", "a", "a", {"spam": 0}) for i in range(10)]
     rows += [Ex(f"moderated {i}", "feedback", "feedback", {"spam": 1}) for i in range(5)]

@@ -54,7 +54,7 @@ HOLDOUT = [(t, 1) for t in SPAM[40:]] + [(t, 0) for t in FINE[40:]]
 
 def data_dir() -> Path:
     """The public datasets training needs; the test skips, saying where it looked, without them."""
-    from models.datasets import default_data_dir
+    from models.training.datasets import default_data_dir
 
     directory = default_data_dir()
     if not (directory / "raw").is_dir():
@@ -65,7 +65,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Small models trained on the public data only."""
-    from models.train import train
+    from models.training.train import train
 
     directory = tmp_path_factory.mktemp("baseline")
     train(data_dir(), directory, sample=SAMPLE)
@@ -75,7 +75,7 @@ def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def candidate_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same, plus the training share of the moderators' feedback."""
-    from models.train import train
+    from models.training.train import train
 
     directory = tmp_path_factory.mktemp("candidate")
     feedback = directory / "feedback.jsonl"
@@ -211,7 +211,7 @@ def test_export_maps_latest_decisions_to_labels(
     assert other.status_code == 404
 
     # The exported file is what training reads.
-    from models.datasets import load_feedback
+    from models.training.datasets import load_feedback
 
     export(runner, tmp_path, "--split", "all")
     loaded = list(load_feedback(tmp_path / "feedback.jsonl"))
