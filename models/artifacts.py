@@ -144,13 +144,17 @@ def load_models(directory: str | Path | None = None) -> tuple[dict[str, Any], di
 
 def load_scorer(directory: str | Path | None = None) -> Scorer:
     """The scorer over the artifacts in ``directory`` (default: the shipped ones), with the
-    encoder when the manifest ships one and ``MODERATION_ENCODER`` is not ``off``."""
+    encoder when the manifest ships one and ``MODERATION_ENCODER`` is not ``off``, and the
+    other languages' scorers (``models.languages``) in its ``languages``."""
     from models.encoder import load_encoder
+    from models.languages import load_languages
     from models.scorer import Scorer
 
     models, manifest = load_models(directory)
     d = Path(directory) if directory is not None else ARTIFACTS_DIR
-    return Scorer(models, manifest, encoder=load_encoder(d, manifest))
+    scorer = Scorer(models, manifest, encoder=load_encoder(d, manifest))
+    scorer.languages = load_languages(d, manifest, scorer)
+    return scorer
 
 
 def dumps_for_storage(obj: Any) -> tuple[bytes, str]:

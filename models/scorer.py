@@ -187,6 +187,9 @@ class Scorer:
     versions: dict[str, str]
     label_models: dict[str, str]
     thresholds: dict[str, float]
+    # The other languages' scorers by ISO 639-1 code (models.languages), filled by the loaders;
+    # models.language.route picks among them.
+    languages: dict[str, Scorer]
 
     def __init__(
         self,
@@ -209,12 +212,14 @@ class Scorer:
         if missing:
             raise ValueError(f"the artifacts score no model for: {', '.join(missing)}")
         self.thresholds = {k: float(manifest["thresholds"].get(k, 0.5)) for k in LABELS}
+        self.languages = {}
 
     def score(
         self, comments: Sequence[CommentRecord | Mapping[str, str | None]]
     ) -> list[dict[str, float]]:
         """Batch: each comment a record or its fields ("text" required; "name", "email", "url"
-        optional); returns a dict with EVERY label in LABELS -> calibrated probability in [0, 1]."""
+        optional); returns a dict label -> calibrated probability in [0, 1]: every label in
+        LABELS for the English scorer, only its labels for another language's."""
         if not comments:
             return []
         records = [model_input(c) for c in comments]
@@ -227,7 +232,7 @@ class Scorer:
                 col = P[:, j]
                 for i in range(len(records)):
                     out[i][label] = float(col[i])
-        return [{k: d[k] for k in LABELS} for d in out]
+        return [{k: d[k] for k in LABELS if k in d} for d in out]
 
     def explain(
         self,
