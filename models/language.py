@@ -16,6 +16,12 @@ reluctant to say "not English":
 
 The false "not English" rate of these rules on real English comments is measured by
 ``models.evaluate`` and reported in the model card.
+
+:func:`route` is the one place that decides which model scores a comment (the worker,
+``moderation score`` and the drop-in protocols all call it): a language the request names, else
+the detected one, else, for a short or unsure text, the best of the site's declared languages
+(and English).  A language without a model is ``unread``: the caller leaves the comment
+unscored with ``language:<code>``.
 """
 
 from __future__ import annotations
@@ -24,14 +30,20 @@ import html
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from models.scorer import Scorer
 
 # The languages the shipped models were trained on.
 SUPPORTED: frozenset[str] = frozenset({"en"})
 UNDETERMINED = "und"
 MIN_LETTERS = 20
 MIN_CONFIDENCE = 0.8
+# How many of the detector's guesses a short text in a non-Latin script is routed among.
+SCRIPT_GUESSES = 5
 # langid labels that are English for our purposes (an English-lexified creole the models read
 # as well as any informal English), and labels that mean "no language".
 AS_ENGLISH = frozenset({"pcm"})
@@ -135,3 +147,71 @@ def unsupported_language(text: str, supported: frozenset[str] = SUPPORTED) -> st
     if found.code == UNDETERMINED or found.code in supported:
         return None
     return found.code
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which model scores a comment: ``scorer`` None means no model reads ``language``.
+
+    ``how`` says why: ``requested`` (the request named it), ``detected``, ``declared`` (a short
+    or unsure text, decided among the site's declared languages), ``script`` (a short text in a
+    script English is not written in) or ``default`` (short or unsure, nothing declared: English).
+    """
+
+    language: str
+    scorer: Scorer | None
+    how: str
+
+
+def base_code(code: str | None) -> str:
+    """``"pt-BR"`` -> ``"pt"``; empty for None or an empty string."""
+    return (code or "").strip().lower().replace("_", "-").split("-")[0]
+
+
+def route(
+    text: str,
+    english: Scorer,
+    *,
+    requested: str | Iterable[str] | None = None,
+    declared: Iterable[str] = (),
+) -> Route:
+    """The model that scores ``text``: ``english`` or one of ``english.languages``.
+
+    1. A requested language (Perspective's ``languages``, Coral's locale, a comment's
+       ``language``) with a model is used as asked, like Perspective does; one without a model
+       is ignored (detection decides).
+    2. A language :func:`detect` is sure of: its model, or ``unread`` if it has none.
+    3. A short or unsure text (``und``) never flips between models on chance: it goes to the
+       best-ranked of the site's ``declared`` languages and English; with nothing declared, a
+       Latin-script text is English (as before), a text in another script goes to the language
+       the detector ranks first (a short Arabic tweet is not English).
+    """
+    models: Mapping[str, Scorer] = {"en": english, **getattr(english, "languages", {})}
+    asked = [requested] if isinstance(requested, str) or requested is None else list(requested)
+    for code in (base_code(c) for c in asked):
+        if code in models:
+            return Route(code, models[code], "requested")
+    found = detect(text)
+    if found.code != UNDETERMINED:
+        code = base_code(found.code)
+        return Route(code, models.get(code), "detected")
+    s = readable_text(text)
+    letters = [c for c in s if c.isalpha()]
+    candidates = {base_code(c) for c in declared} - {""}
+    if candidates:
+        candidates.add("en")
+        if letters:
+            for code, _p in _get_identifier().rank(s):
+                if code in candidates:
+                    return Route(code, models.get(code), "declared")
+        return Route("en", english, "declared")
+    # readable_text keeps one script's letters only: the first letter names it.
+    if letters and _script(letters[0]) != "LATIN":
+        # A few letters cannot tell Russian from Kyrgyz: a language with a model among the
+        # detector's first few guesses is taken before one without.
+        ranked = [base_code(code) for code, _p in _get_identifier().rank(s)[:SCRIPT_GUESSES]]
+        ranked = [code for code in ranked if code not in ("en", *AS_ENGLISH, *NO_LANGUAGE)]
+        if ranked:
+            top = next((code for code in ranked if code in models), ranked[0])
+            return Route(top, models.get(top), "script")
+    return Route("en", english, "default")

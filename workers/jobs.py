@@ -13,11 +13,10 @@ import logging
 
 from rq import get_current_job
 
-from models.language import unsupported_language
 from moderation import metrics
 from moderation.queue import enqueue_explain
 from moderation.storage import Comment, CommentStatus, db
-from workers import delivery, scoring
+from workers import delivery, routing, scoring
 from workers.context import current
 from workers.observe import observed
 
@@ -42,11 +41,12 @@ def score_comment(comment_id: str) -> str:
     if attempt.number > context.max_attempts:
         gave_up = RuntimeError(f"gave up after {attempt.number - 1} attempts")
         return scoring.fail_closed(comment_id, gave_up)
-    language = unsupported_language(attempt.fields["text"])
-    if language is not None:
-        return scoring.save_unread(comment_id, language)
     context.refresh()
-    model = context.model()
+    # The language picks the model (models.language.route); one without a model is unread.
+    routed = routing.route_comment(comment_id, attempt.fields["text"], context.model())
+    if routed.scorer is None:
+        return scoring.save_unread(comment_id, routed.language)
+    model = routed.scorer
     try:
         with metrics.MODEL_SECONDS.labels("score").time():
             scores = model.score([attempt.fields])[0]
@@ -76,8 +76,12 @@ def explain_comment(comment_id: str) -> str:
             return "explained"
         fields = scoring.comment_fields(comment)
         scores = dict(comment.scores)
+    # The model that scored it: routed again with the same inputs.
+    model = routing.route_comment(comment_id, fields["text"], current().model()).scorer
+    if model is None:
+        return "nothing to explain"
     with metrics.MODEL_SECONDS.labels("explain").time():
-        explanations = scoring.explain(current().model(), fields, scores)
+        explanations = scoring.explain(model, fields, scores)
     scoring.save_explanations(comment_id, explanations)
     return "explained"
 

@@ -365,6 +365,9 @@ def train(
     encoder = previous.get("encoder")
     if encoder and all((out_dir / encoder[k]).exists() for k in ("file", "tokenizer")):
         manifest["encoder"] = encoder
+    # The other languages' models (models.training.languages) are trained on their own.
+    if previous.get("languages"):
+        manifest["languages"] = previous["languages"]
     # Keep the evaluation figures of an earlier run if the same directory is retrained:
     # `moderation evaluate` refreshes them.
     write_manifest(manifest, out_dir)

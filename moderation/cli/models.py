@@ -35,41 +35,76 @@ def read_json_lines(stream: IO[str]) -> Iterator[tuple[dict[str, Any] | None, st
         except ValueError:
             yield None, f"line {number}: text, name, email and url must be strings"
             continue
-        yield record.as_fields(), None
+        fields: dict[str, Any] = dict(record.as_fields())
+        language = item.get("language")
+        if isinstance(language, str) and language.strip():
+            fields["language"] = language.strip()
+        yield fields, None
 
 
 @click.command("score")
 @click.argument("source", type=click.File("r"), default="-")
 @click.option("--models-dir", type=click.Path(exists=True, file_okay=False), default=None)
-def score(source: IO[str], models_dir: str | None) -> None:
-    """Score JSON Lines (``text`` required; ``name``, ``email``, ``url`` optional) from FILE or -.
+@click.option(
+    "--declared",
+    default="",
+    help="The site's declared languages, comma-separated (e.g. de,en): the prior for short texts.",
+)
+def score(source: IO[str], models_dir: str | None, declared: str) -> None:
+    """Score JSON Lines (``text`` required; ``name``, ``email``, ``url``, ``language`` optional)
+    from FILE or -.
 
-    Writes one JSON line per input line, in order; a line that is not a valid comment gets
+    Each comment is routed as the worker routes it (``models.language.route``: the line's
+    ``language``, else the detected one, else ``--declared``); a language without a model is not
+    scored (``unscored`` and ``language:<code>``). Writes one JSON line per input line, in order,
+    with the ``language`` that scored it; a line that is not a valid comment gets
     ``{"error": ...}`` and the command exits with status 1 at the end.
     """
     from models.artifacts import load_scorer
-    from moderation.policy import decide
+    from models.language import route
+    from moderation.policy import decide, unread
 
     scorer = load_scorer(models_dir)
+    prior = tuple(code.strip() for code in declared.split(",") if code.strip())
     failed = False
     batch: list[tuple[dict[str, Any] | None, str | None]] = []
 
     def flush() -> None:
-        comments = [item for item, _ in batch if item is not None]
-        results = iter(scorer.score(comments) if comments else [])
-        for item, error in batch:
-            if item is None:
+        routes = [
+            route(item["text"], scorer, requested=item.get("language"), declared=prior)
+            if item is not None
+            else None
+            for item, _ in batch
+        ]
+        # One batch per model, in the order of the lines.
+        by_model: dict[int, list[int]] = {}
+        for i, routed in enumerate(routes):
+            if routed is not None and routed.scorer is not None:
+                by_model.setdefault(id(routed.scorer), []).append(i)
+        results: dict[int, dict[str, float]] = {}
+        for indexes in by_model.values():
+            model = routes[indexes[0]].scorer  # type: ignore[union-attr]
+            assert model is not None
+            scored = model.score([batch[i][0] for i in indexes])  # type: ignore[misc]
+            results.update(zip(indexes, scored, strict=True))
+        for i, (item, error) in enumerate(batch):
+            routed = routes[i]
+            if item is None or routed is None:
                 click.echo(json.dumps({"error": error}))
                 continue
-            labels = next(results)
-            verdict = decide(labels, None, scorer.thresholds)
-            line = {
-                "spam": labels["spam"],
-                "toxicity": labels["toxicity"],
-                "labels": labels,
-                "verdict": verdict.status,
-                "reasons": verdict.reasons,
-            }
+            if routed.scorer is None:
+                verdict = unread(routed.language)
+                line: dict[str, Any] = {"language": routed.language, "labels": {}}
+            else:
+                labels = results[i]
+                verdict = decide(labels, None, routed.scorer.thresholds)
+                line = {
+                    "language": routed.language,
+                    "spam": labels.get("spam"),
+                    "toxicity": labels.get("toxicity"),
+                    "labels": labels,
+                }
+            line.update({"verdict": verdict.status, "reasons": verdict.reasons})
             click.echo(json.dumps(line))
         batch.clear()
 
@@ -102,6 +137,20 @@ def score(source: IO[str], models_dir: str | None) -> None:
     show_default=True,
     help="Where the encoder runs keep their checkpoints and logs.",
 )
+@click.option(
+    "--languages",
+    default="",
+    help="Then train these languages' models (comma-separated ISO codes, or 'all'); "
+    "see docs/models.md, Languages.",
+)
+@click.option(
+    "--licence",
+    type=click.Choice(["all", "permissive"]),
+    default="all",
+    show_default=True,
+    help="'permissive': build the language models from permissively licensed sets only "
+    "(languages without one are removed) and leave the English models as shipped.",
+)
 def train(
     data_dir: Path | None,
     out_dir: Path | None,
@@ -109,16 +158,35 @@ def train(
     feedback: Path | None,
     encoder: bool,
     work_dir: Path,
+    languages: str,
+    licence: str,
 ) -> None:
-    """Train the spam and toxicity models from the labelled datasets."""
-    from models.artifacts import ARTIFACTS_DIR
+    """Train the spam and toxicity models (and other languages') from the labelled datasets."""
+    from models.artifacts import ARTIFACTS_DIR, read_manifest
     from models.training.datasets import default_data_dir
     from models.training.train import train as train_models
 
     data_dir = data_dir or default_data_dir()
     out_dir = out_dir or ARTIFACTS_DIR
-    manifest = train_models(data_dir, out_dir, sample=sample, feedback=feedback)
+    if licence == "permissive":
+        # The English sets' licences are listed in the model card; the English models are
+        # not rebuilt here, only the languages, from their permissive sets.
+        if encoder or feedback or sample:
+            raise click.UsageError("--licence permissive trains the language models only")
+        languages = languages or "all"
+        manifest = read_manifest(out_dir)
+    else:
+        manifest = train_models(data_dir, out_dir, sample=sample, feedback=feedback)
     versions = {name: m.get("version") for name, m in manifest["models"].items()}
+    if languages:
+        from models.training.languages import LANGUAGE_SOURCES, train_languages
+
+        codes = list(LANGUAGE_SOURCES) if languages == "all" else languages.split(",")
+        unknown = sorted(set(codes) - set(LANGUAGE_SOURCES))
+        if unknown:
+            raise click.UsageError(f"no sets for: {', '.join(unknown)}")
+        trained = train_languages(data_dir, out_dir, codes, licence)
+        versions.update({code: e["version"] for code, e in trained["languages"].items()})
     if encoder:
         from models.training.encoder_build import build
 

@@ -34,6 +34,12 @@ class PolicyPatchSchema(ma.Schema):
     shadow = Flag()
     # A comment in a language the models do not read (moderation.policy.unread).
     unknown_language = fields.String(validate=validate.OneOf(["hold", "publish"]))
+    # The languages the site's comments are in (ISO 639-1, e.g. ["de", "en"]): the prior the
+    # worker routes short or mixed texts by (models.language.route); detection decides the rest.
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")),
+        validate=validate.Length(max=20),
+    )
     trusted_after = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
     # The count at which a deployment-wide spam signal holds a comment; null turns it off.
     signals = fields.Dict(
