@@ -20,10 +20,8 @@ def author_record(session: Session, site_id: int, author_hash: str | None) -> Au
     """The author's approved and rejected comments on the site; None without an e-mail hash."""
     if author_hash is None:
         return None
-    approved = (Comment.status == CommentStatus.APPROVED.value) & (
-        Comment.decided_by == Actor.MODERATOR.value
-    )
-    rejected = Comment.status == CommentStatus.REJECTED.value
+    approved = (Comment.status == CommentStatus.APPROVED) & (Comment.decided_by == Actor.MODERATOR)
+    rejected = Comment.status == CommentStatus.REJECTED
     row = session.execute(
         select(
             func.count().filter(approved),

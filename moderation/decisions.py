@@ -33,11 +33,11 @@ def record_verdict(session: Session, comment_id: str, verdict: Verdict) -> bool:
     now = utcnow()
     result = session.execute(
         update(Comment)
-        .where(Comment.id == comment_id, Comment.status == CommentStatus.PENDING.value)
+        .where(Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
         .values(
             status=verdict.status,
             reasons=list(verdict.reasons),
-            decided_by=Actor.POLICY.value,
+            decided_by=Actor.POLICY,
             decided_at=now,
         )
         .execution_options(synchronize_session=False)
@@ -46,9 +46,9 @@ def record_verdict(session: Session, comment_id: str, verdict: Verdict) -> bool:
         return False
     decision = Decision(
         comment_id=comment_id,
-        actor=Actor.POLICY.value,
+        actor=Actor.POLICY,
         action="score",
-        from_status=CommentStatus.PENDING.value,
+        from_status=CommentStatus.PENDING,
         to_status=verdict.status,
         reasons=list(verdict.reasons),
         # The listed words that decided it, for the moderator reading the history.
@@ -70,17 +70,17 @@ def apply_moderator_decision(
     reasons: Sequence[str] = [reason] if reason else []
     decision = Decision(
         comment_id=comment.id,
-        actor=Actor.MODERATOR.value,
+        actor=Actor.MODERATOR,
         key_id=key_id,
         action=action,
         from_status=comment.status,
-        to_status=status.value,
+        to_status=status,
         reasons=list(reasons),
         note=note or None,
     )
-    comment.status = status.value
+    comment.status = status
     comment.reasons = list(reasons)
-    comment.decided_by = Actor.MODERATOR.value
+    comment.decided_by = Actor.MODERATOR
     comment.decided_at = decision.created_at = utcnow()
     session.add(decision)
     webhooks.record_event(session, comment, decision, webhooks.DECIDED)

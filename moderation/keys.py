@@ -31,7 +31,7 @@ def hash_key(key: str) -> str:
 def create_key(session: Session, role: Role, site: Site | None) -> tuple[ApiKey, str]:
     """Create a key and return it with its one-time plaintext."""
     if role in (Role.SUBMIT, Role.AKISMET) and site is None:
-        raise ValueError(f"a {role.value} key belongs to one site")
+        raise ValueError(f"a {role} key belongs to one site")
     if role is Role.ADMIN and site is not None:
         # An admin creates sites and sees every name (a 409 tells one exists): there is no such
         # thing as one site's admin. A site's moderator key is the narrower one.
@@ -45,7 +45,7 @@ def create_key(session: Session, role: Role, site: Site | None) -> tuple[ApiKey,
     else:
         plaintext = KEY_PREFIX[role] + secrets.token_urlsafe(32)
         prefix = plaintext[:PREFIX_LENGTH]
-    key = ApiKey(role=role.value, site=site, key_hash=hash_key(plaintext), prefix=prefix)
+    key = ApiKey(role=role, site=site, key_hash=hash_key(plaintext), prefix=prefix)
     session.add(key)
     session.flush()
     return key, plaintext

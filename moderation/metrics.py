@@ -186,7 +186,7 @@ def scrape_families(
     counts = dict(
         session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all()
     )
-    by_status = {status.value: int(counts.get(status.value, 0)) for status in CommentStatus}
+    by_status = {str(status): int(counts.get(status, 0)) for status in CommentStatus}
     return [comment_family(by_status), *queue_families(connection, queue_names)]
 
 

@@ -73,12 +73,13 @@ from numbers import Real
 from typing import Any
 
 from models.labels import LABELS, SPAM, Label
+from moderation.storage import CommentStatus, Reason
 
 # Used when neither the site nor the model manifest gives a hold threshold.
 FALLBACK_HOLD = 0.5
 
 # Labels rejected automatically by default, and at what score; every other label only holds.
-DEFAULT_REJECT = {SPAM: 0.97, Label.SEVERE_TOXICITY.value: 0.95}
+DEFAULT_REJECT = {SPAM: 0.97, Label.SEVERE_TOXICITY: 0.95}
 
 # Deployment-wide signals (counted by the worker) and the count at which each holds a comment.
 DEFAULT_SIGNALS: dict[str, int | None] = {
@@ -108,7 +109,8 @@ PHRASE_GAP = r"[\W_]*"
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str
+    status: CommentStatus
+    # The policy's own reasons (``Reason``), labels and signals, most decisive first.
     reasons: list[str] = field(default_factory=list)
     # The listed words or phrases found in the comment, as the site wrote them.
     words: list[str] = field(default_factory=list)
@@ -244,9 +246,10 @@ def shadowed(verdict: Verdict) -> Verdict:
     what the service would do before it enforces anything. A comment no model could score is
     not a verdict of ``decide`` (``unscored``): it is still held.
     """
-    if verdict.status == "approved":
+    if verdict.status == CommentStatus.APPROVED:
         return verdict
-    return Verdict("approved", [f"shadow_{verdict.status}", *verdict.reasons], verdict.words)
+    shadow = Reason.SHADOW_HELD if verdict.status == CommentStatus.HELD else Reason.SHADOW_REJECTED
+    return Verdict(CommentStatus.APPROVED, [shadow, *verdict.reasons], verdict.words)
 
 
 def enforced(
@@ -265,22 +268,22 @@ def enforced(
     ] + fired(policy, signals or {})
     banned = find_words(text, policy["banned_words"], normalize)
     if banned:
-        return Verdict("rejected", ["banned_word", *rejected, *held], banned)
+        return Verdict(CommentStatus.REJECTED, [Reason.BANNED_WORD, *rejected, *held], banned)
     trusted = is_trusted(policy, author)
-    premoderation = ["premoderation"] if policy.get("premoderation") else []
+    premoderation: list[str] = [Reason.PREMODERATION] if policy.get("premoderation") else []
     if rejected:
         if trusted:
-            return Verdict("held", [*rejected, *held, "trusted_author"])
+            return Verdict(CommentStatus.HELD, [*rejected, *held, Reason.TRUSTED_AUTHOR])
         if premoderation:
-            return Verdict("held", [*rejected, *held, *premoderation])
-        return Verdict("rejected", rejected + held)
+            return Verdict(CommentStatus.HELD, [*rejected, *held, *premoderation])
+        return Verdict(CommentStatus.REJECTED, rejected + held)
     if trusted:
-        return Verdict("approved", ["trusted_author"])
+        return Verdict(CommentStatus.APPROVED, [Reason.TRUSTED_AUTHOR])
     suspect = find_words(text, policy["suspect_words"], normalize)
-    reasons = (["suspect_word"] if suspect else []) + held + premoderation
+    reasons = ([Reason.SUSPECT_WORD] if suspect else []) + held + premoderation
     if reasons:
-        return Verdict("held", reasons, suspect)
-    return Verdict("approved", [])
+        return Verdict(CommentStatus.HELD, reasons, suspect)
+    return Verdict(CommentStatus.APPROVED, [])
 
 
 def fired(policy: Mapping[str, Any], signals: Mapping[str, int]) -> list[str]:
@@ -310,7 +313,7 @@ def word_explanations(text: str, verdict: Verdict) -> dict[str, Any]:
     for start, end, _word in word_spans(normalized, verdict.words, normalize):
         first, last = to_original_span(offsets, start, end, text)
         spans.append({"start": first, "end": last, "text": text[first:last], "weight": 1.0})
-    kind = "banned_word" if "banned_word" in verdict.reasons else "suspect_word"
+    kind = Reason.BANNED_WORD if Reason.BANNED_WORD in verdict.reasons else Reason.SUSPECT_WORD
     return {kind: spans}
 
 
@@ -337,14 +340,15 @@ def unread(
     reasons ``unscored`` and ``language:<code>`` so nobody mistakes it for a scored comment.
     """
     policy = merged(site_policy)
-    reasons = ["unscored", f"language:{language}"]
+    reasons = [Reason.UNSCORED, f"language:{language}"]
     banned = find_words(text, policy["banned_words"], normalize)
     if banned:
-        return Verdict("rejected", ["banned_word", *reasons], banned)
-    status = "approved" if policy.get("unknown_language") == "publish" else "held"
+        return Verdict(CommentStatus.REJECTED, [Reason.BANNED_WORD, *reasons], banned)
+    publish = policy.get("unknown_language") == "publish"
+    status = CommentStatus.APPROVED if publish else CommentStatus.HELD
     return Verdict(status, reasons)
 
 
 def unscored() -> Verdict:
     """The verdict for a comment no model could score: a moderator decides (fail closed)."""
-    return Verdict("held", ["unscored"])
+    return Verdict(CommentStatus.HELD, [Reason.UNSCORED])

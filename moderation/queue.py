@@ -220,7 +220,7 @@ def sweep(session: Session, connection: Redis, older_than_seconds: int, limit: i
     ids = list(
         session.scalars(
             select(Comment.id)
-            .where(Comment.status == CommentStatus.PENDING.value, Comment.created_at < cutoff)
+            .where(Comment.status == CommentStatus.PENDING, Comment.created_at < cutoff)
             .order_by(Comment.created_at)
             .limit(limit)
         )
@@ -267,7 +267,7 @@ def sweep_deliveries(
         select(WebhookDelivery.id, WebhookDelivery.log)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING.value,
+            WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.created_at < cutoff,
             Webhook.active.is_(True),
         )

@@ -60,7 +60,7 @@ def last_moderator_decisions() -> Subquery:
     """Per comment a moderator decided on, the id of the last such decision: the one that stands."""
     return (
         select(Decision.comment_id, func.max(Decision.id).label("last_id"))
-        .where(Decision.actor == Actor.MODERATOR.value)
+        .where(Decision.actor == Actor.MODERATOR)
         .group_by(Decision.comment_id)
         .subquery()
     )
@@ -84,7 +84,7 @@ def reason_counts(session: Session, scope: Scope) -> dict[str, int]:
 def oldest_held(session: Session, scope: Scope, now: datetime) -> dict[str, Any] | None:
     row = session.execute(
         scope(select(Comment.id, Comment.created_at))
-        .where(Comment.status == CommentStatus.HELD.value)
+        .where(Comment.status == CommentStatus.HELD)
         .order_by(Comment.created_at, Comment.id)
         .limit(1)
     ).first()
@@ -98,9 +98,9 @@ def oldest_held(session: Session, scope: Scope, now: datetime) -> dict[str, Any]
 
 
 def overturned(verdict: str, final: str | None) -> bool:
-    if verdict == CommentStatus.APPROVED.value:
-        return final == CommentStatus.REJECTED.value
-    return final == CommentStatus.APPROVED.value
+    if verdict == CommentStatus.APPROVED:
+        return final == CommentStatus.REJECTED
+    return final == CommentStatus.APPROVED
 
 
 def overturns(session: Session, scope: Scope) -> dict[str, dict[str, dict[str, Any]]]:
@@ -115,7 +115,7 @@ def overturns(session: Session, scope: Scope) -> dict[str, dict[str, dict[str, A
         .join(Comment, Comment.id == policy.comment_id)
         .outerjoin(last_moderator, last_moderator.c.comment_id == policy.comment_id)
         .outerjoin(final, final.id == last_moderator.c.last_id)
-        .where(policy.actor == Actor.POLICY.value)
+        .where(policy.actor == Actor.POLICY)
         .group_by(policy.to_status, reasons_text, final.to_status)
     )
     tallies: dict[str, dict[str, Counter[str]]] = {"by_verdict": defaultdict(Counter)}
@@ -173,14 +173,14 @@ def reviewed_verdicts(session: Session, scope: Scope) -> dict[tuple[str, str], l
         .join(last_moderator, last_moderator.c.comment_id == policy.comment_id)
         .join(final, final.id == last_moderator.c.last_id)
         .where(
-            policy.actor == Actor.POLICY.value,
-            policy.to_status.in_([CommentStatus.HELD.value, CommentStatus.REJECTED.value]),
+            policy.actor == Actor.POLICY,
+            policy.to_status.in_([CommentStatus.HELD, CommentStatus.REJECTED]),
         )
     )
     found: dict[tuple[str, str], list[Review]] = {}
     for scores, verdict, reasons, final_status in session.execute(query):
-        kind = "hold" if verdict == CommentStatus.HELD.value else "reject"
-        overturned = final_status == CommentStatus.APPROVED.value
+        kind = "hold" if verdict == CommentStatus.HELD else "reject"
+        overturned = final_status == CommentStatus.APPROVED
         for reason in reasons or []:
             if reason in (scores or {}):
                 found.setdefault((reason, kind), []).append(
@@ -193,7 +193,7 @@ def model_thresholds(session: Session) -> dict[str, float]:
     """The hold thresholds of the active models, per label (as chosen on held-out data)."""
     thresholds: dict[str, float] = {}
     rows = session.scalars(
-        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE.value)
+        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE)
     )
     for row in rows:
         thresholds.update({label: float(value) for label, value in (row or {}).items()})

@@ -77,6 +77,23 @@ class CommentStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class Reason(enum.StrEnum):
+    """The policy's own reasons for a verdict (``moderation.policy``).
+
+    A comment's reasons also name the labels (``models.labels.Label``) and the spam signals
+    (``moderation.policy.DEFAULT_SIGNALS``) behind it by their own names, and a language the
+    models do not read as ``language:<code>``.
+    """
+
+    BANNED_WORD = "banned_word"
+    SUSPECT_WORD = "suspect_word"
+    PREMODERATION = "premoderation"
+    TRUSTED_AUTHOR = "trusted_author"
+    UNSCORED = "unscored"
+    SHADOW_HELD = "shadow_held"
+    SHADOW_REJECTED = "shadow_rejected"
+
+
 class Role(enum.StrEnum):
     SUBMIT = "submit"
     MODERATE = "moderate"
@@ -148,7 +165,7 @@ class Comment(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PENDING)
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     decided_by: Mapped[str | None] = mapped_column(String(16))
     decided_at: Mapped[datetime | None]
@@ -290,7 +307,7 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # [{"at", "status_code", "error", "duration_ms"}], oldest first.
     log: Mapped[list[Any]] = mapped_column(default=list)
@@ -332,7 +349,7 @@ class ModelVersion(Base):
     thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     data_sources: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default=ModelStatus.CANDIDATE.value)
+    status: Mapped[str] = mapped_column(String(16), default=ModelStatus.CANDIDATE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
     promoted_at: Mapped[datetime | None]

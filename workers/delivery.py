@@ -61,13 +61,13 @@ def start_attempt(delivery_id: int, secret_key: str) -> Attempt | None:
     """
     with db.transaction() as session:
         delivery = session.get(WebhookDelivery, delivery_id)
-        if delivery is None or delivery.status != DeliveryStatus.PENDING.value:
+        if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return None
         webhook, event = delivery.webhook, delivery.event
         if not webhook.active:
             return None
         if delivery.attempts >= max_attempts():
-            delivery.status = DeliveryStatus.FAILED.value
+            delivery.status = DeliveryStatus.FAILED
             gave_up = log_entry(error=f"gave up after {delivery.attempts} attempts")
             delivery.log = [*delivery.log, gave_up][-LOG_LENGTH:]
             logger.warning("delivery %s failed for good: no attempts left", delivery_id)
@@ -115,10 +115,10 @@ def record(delivery_id: int, entry: dict[str, Any], last_attempt: bool) -> str:
             log.append(log_entry(**entry))
         delivery.log = log[-LOG_LENGTH:]
         if entry["error"] is None:
-            delivery.status = DeliveryStatus.DELIVERED.value
+            delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = utcnow()
         elif last_attempt or delivery.attempts >= max_attempts():
-            delivery.status = DeliveryStatus.FAILED.value
+            delivery.status = DeliveryStatus.FAILED
         return delivery.status
 
 
@@ -135,12 +135,10 @@ def deliver(delivery_id: int, secret_key: str, last_attempt: bool, *, allow_priv
     entry = answer_entry(answer)
     status = record(delivery_id, entry, last_attempt)
     if entry["error"] is not None:
-        metrics.WEBHOOK_FAILURES.labels(
-            "yes" if status == DeliveryStatus.FAILED.value else "no"
-        ).inc()
-    if status == DeliveryStatus.PENDING.value:
+        metrics.WEBHOOK_FAILURES.labels("yes" if status == DeliveryStatus.FAILED else "no").inc()
+    if status == DeliveryStatus.PENDING:
         logger.info("delivery %s failed, will retry: %s", delivery_id, entry["error"])
         raise WebhookDeliveryError(f"delivery {delivery_id}: {entry['error']}")
-    if status == DeliveryStatus.FAILED.value:
+    if status == DeliveryStatus.FAILED:
         logger.warning("delivery %s failed for good: %s", delivery_id, entry["error"])
     return status

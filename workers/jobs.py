@@ -36,7 +36,7 @@ def score_comment(comment_id: str) -> str:
     if attempt is None:
         logger.warning("comment %s no longer exists; nothing to score", comment_id)
         return "missing"
-    if attempt.status != CommentStatus.PENDING.value:
+    if attempt.status != CommentStatus.PENDING:
         return attempt.status
     if attempt.number > context.max_attempts:
         gave_up = RuntimeError(f"gave up after {attempt.number - 1} attempts")

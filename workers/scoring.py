@@ -67,7 +67,7 @@ def start_attempt(comment_id: str) -> Attempt | None:
         comment = session.get(Comment, comment_id)
         if comment is None:
             return None
-        if comment.status == CommentStatus.PENDING.value:
+        if comment.status == CommentStatus.PENDING:
             comment.score_attempts += 1
         return Attempt(comment.score_attempts, comment.status, comment_fields(comment))
 
@@ -135,7 +135,7 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> str
         ]
         if rows:
             session.execute(insert(Score), rows)
-        if comment.status == CommentStatus.PENDING.value:
+        if comment.status == CommentStatus.PENDING:
             comment.scores = kept
             if len(kept) < len(scores):
                 spoiled = ", ".join(f"{k}={v}" for k, v in scores.items() if k not in kept)
@@ -156,7 +156,7 @@ def save_unread(comment_id: str, language: str) -> str:
             select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
         ).one()
         verdict = unread(language, comment.site.policy, text=comment.text, normalize=normalize)
-        if comment.status == CommentStatus.PENDING.value:
+        if comment.status == CommentStatus.PENDING:
             comment.explanations = word_explanations(comment.text, verdict)
             comment.scored_at = utcnow()
         return settle(session, comment_id, verdict)

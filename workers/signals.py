@@ -92,24 +92,24 @@ def count_signals(session: Session, comment: Comment, limits: dict[str, int | No
     (``moderation.policy.fired``), the explanation only words the count.
     """
     matches, sites = near_duplicates(session, comment)
-    counts = {signals.SignalKind.NEAR_DUPLICATE.value: matches}
+    counts = {signals.SignalKind.NEAR_DUPLICATE: matches}
     explained: dict[str, str] = {}
-    limit = limits.get(signals.SignalKind.NEAR_DUPLICATE.value)
+    limit = limits.get(signals.SignalKind.NEAR_DUPLICATE)
     if limit is not None:
         signal = signals.duplicate_signal(matches, sites, WINDOW_SECONDS, min_matches=limit)
         if signal is not None:
-            explained[signal.kind.value] = signal.reason
+            explained[signal.kind] = signal.reason
     for kind, column in (
         (signals.SignalKind.VELOCITY_IP, Comment.ip_hash),
         (signals.SignalKind.VELOCITY_AUTHOR, Comment.author_hash),
     ):
-        counts[kind.value] = velocity(session, comment, column)
-        limit = limits.get(kind.value)
+        counts[kind] = velocity(session, comment, column)
+        limit = limits.get(kind)
         if limit is not None:
             # models.signals fires above its limit; the policy's count is "at or above".
-            fired = signals.velocity_signal(kind, counts[kind.value], VELOCITY_SECONDS, limit - 1)
+            fired = signals.velocity_signal(kind, counts[kind], VELOCITY_SECONDS, limit - 1)
             if fired is not None:
-                explained[kind.value] = fired.reason
+                explained[kind] = fired.reason
     return Counts(counts, explained)
 
 

@@ -190,7 +190,7 @@ class WebhookRedeliver(MethodView):
         delivery = session.get(WebhookDelivery, delivery_id) if delivery_id <= MAX_ID else None
         if delivery is None or delivery.webhook_id != webhook.id:
             abort(404, message="No such delivery.")
-        delivery.status = DeliveryStatus.PENDING.value
+        delivery.status = DeliveryStatus.PENDING
         # A fresh round: the retry cap counts the attempts since the last redelivery.
         delivery.attempts = 0
         session.commit()

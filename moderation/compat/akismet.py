@@ -72,7 +72,7 @@ def presented_key(session: Session, call: wire.Call, *names: str) -> ApiKey | No
     if not plaintext or not wire.KEY_FORMAT.fullmatch(plaintext.strip()):
         return None
     key = find_key(session, plaintext.strip())
-    if key is None or key.role != Role.AKISMET.value or key.site is None:
+    if key is None or key.role != Role.AKISMET or key.site is None:
         return None
     return key
 

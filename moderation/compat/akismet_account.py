@@ -53,27 +53,27 @@ def account_stats(session: Session, site: Site, period: str | None) -> dict[str,
         ).all()
     )
     automatic = session.scalar(
-        select(func.count()).where(*in_period, Comment.decided_by == Actor.POLICY.value)
+        select(func.count()).where(*in_period, Comment.decided_by == Actor.POLICY)
     )
     moderator = (
         select(Decision.from_status, Decision.action, func.count(Decision.comment_id.distinct()))
         .join(Comment, Comment.id == Decision.comment_id)
-        .where(*in_period, Decision.actor == Actor.MODERATOR.value)
+        .where(*in_period, Decision.actor == Actor.MODERATOR)
         .group_by(Decision.from_status, Decision.action)
     )
     missed = reversed_holds = 0
     for from_status, action, count in session.execute(moderator):
-        if from_status == CommentStatus.APPROVED.value and action in REVERSED_SPAM:
+        if from_status == CommentStatus.APPROVED and action in REVERSED_SPAM:
             missed += count
-        elif from_status in (CommentStatus.HELD.value, CommentStatus.REJECTED.value) and (
+        elif from_status in (CommentStatus.HELD, CommentStatus.REJECTED) and (
             action in REVERSED_HOLD
         ):
             reversed_holds += count
     decided = (automatic or 0) + missed + reversed_holds
     accuracy = 100.0 if decided == 0 else 100.0 * (1 - (missed + reversed_holds) / decided)
     return {
-        "spam": statuses.get(CommentStatus.REJECTED.value, 0),
-        "ham": statuses.get(CommentStatus.APPROVED.value, 0),
+        "spam": statuses.get(CommentStatus.REJECTED, 0),
+        "ham": statuses.get(CommentStatus.APPROVED, 0),
         "missed_spam": missed,
         "false_positives": reversed_holds,
         "accuracy": round(accuracy, 2),

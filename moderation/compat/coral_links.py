@@ -34,8 +34,8 @@ LINK_WINDOW = timedelta(minutes=5)
 # Our statuses that match Coral's: a published comment was approved by us (204); a withheld
 # one held, or not decided in time.
 MATCHING = {
-    "published": (CommentStatus.APPROVED.value,),
-    "withheld": (CommentStatus.HELD.value, CommentStatus.PENDING.value),
+    "published": (CommentStatus.APPROVED,),
+    "withheld": (CommentStatus.HELD, CommentStatus.PENDING),
 }
 SOURCE = "coral:"
 

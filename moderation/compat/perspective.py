@@ -88,7 +88,7 @@ def site_key() -> ApiKey:
     key = find_key(db.session(), plaintext)
     if key is None:
         raise wire.key_error("API_KEY_INVALID")
-    if key.role != Role.SUBMIT.value or key.site is None:
+    if key.role != Role.SUBMIT or key.site is None:
         raise wire.key_error("API_KEY_SERVICE_BLOCKED")
     if not origin_allowed(request.headers.get("Origin"), key.site.origins):
         # As /v1: a browser may use a site's public key only from that site's pages.
@@ -117,7 +117,7 @@ def active_thresholds() -> dict[str, float]:
     """The active models' hold thresholds (as chosen on held-out data), per label."""
     thresholds: dict[str, float] = {}
     rows = db.session().scalars(
-        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE.value)
+        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE)
     )
     for row in rows:
         thresholds.update({label: float(value) for label, value in (row or {}).items()})

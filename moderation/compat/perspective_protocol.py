@@ -76,7 +76,7 @@ class PerspectiveError(Exception):
 
 def invalid(message: str, error_type: ErrorType = ErrorType.INVALID_REQUEST) -> PerspectiveError:
     """400 INVALID_ARGUMENT with the analyzer's errorType."""
-    details = [{"@type": ANALYZER_ERROR_TYPE, "errorType": error_type.value}]
+    details = [{"@type": ANALYZER_ERROR_TYPE, "errorType": error_type}]
     return PerspectiveError(400, "INVALID_ARGUMENT", message, details)
 
 

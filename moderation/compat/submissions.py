@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from moderation.decisions import apply_moderator_decision
 from moderation.privacy import keyed_hash
-from moderation.storage import Actor, Comment, CommentStatus, Decision, Site, utcnow
+from moderation.storage import Actor, Comment, CommentStatus, Decision, Reason, Site, utcnow
 from moderation.submissions import Submission, new_comment
 
 # How far back feedback looks for the comment it is about, when it has no client id.
@@ -35,7 +35,7 @@ FEEDBACK_LOOKBACK = timedelta(days=90)
 
 def is_unscored(comment: Comment) -> bool:
     """No verdict yet, or held because the models could not score it."""
-    return comment.status == CommentStatus.PENDING.value or "unscored" in (comment.reasons or [])
+    return comment.status == CommentStatus.PENDING or Reason.UNSCORED in (comment.reasons or [])
 
 
 def find_comment(
@@ -88,7 +88,7 @@ def record_feedback(
         comment = new_comment(site, submission)
         session.add(comment)
         session.flush()
-    elif comment.decided_by == Actor.MODERATOR.value and latest_action(session, comment) == action:
+    elif comment.decided_by == Actor.MODERATOR and latest_action(session, comment) == action:
         return comment
     apply_moderator_decision(session, comment, action, key_id, source)
     session.commit()
@@ -98,7 +98,7 @@ def record_feedback(
 def latest_action(session: Session, comment: Comment) -> str | None:
     return session.scalar(
         select(Decision.action)
-        .where(Decision.comment_id == comment.id, Decision.actor == Actor.MODERATOR.value)
+        .where(Decision.comment_id == comment.id, Decision.actor == Actor.MODERATOR)
         .order_by(Decision.id.desc())
         .limit(1)
     )

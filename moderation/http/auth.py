@@ -88,7 +88,7 @@ def authenticate(session: Session, *roles: Role) -> Principal:
     # An admin may do what a moderator may; nobody else inherits.
     allowed = set(roles) | ({Role.ADMIN} if Role.MODERATE in roles else set())
     if role not in allowed:
-        abort(403, message=f"A {role.value} key cannot do this.")
+        abort(403, message=f"A {role} key cannot do this.")
     # A browser may use the key only from its site's registered origins (cors.py).
     enforce_origin(key.site_id)
     principal = Principal(key_id=key.id, role=role, site_id=key.site_id)

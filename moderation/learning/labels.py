@@ -61,7 +61,7 @@ def latest_moderator_decisions() -> Any:
     """A subquery of the id of each comment's latest moderator decision."""
     return (
         select(func.max(Decision.id).label("id"))
-        .where(Decision.actor == Actor.MODERATOR.value)
+        .where(Decision.actor == Actor.MODERATOR)
         .group_by(Decision.comment_id)
         .subquery()
     )
@@ -103,7 +103,7 @@ def feedback_query(
     latest = latest_moderator_decisions()
     latest_policy = (
         select(Decision.comment_id, func.max(Decision.id).label("id"))
-        .where(Decision.actor == Actor.POLICY.value)
+        .where(Decision.actor == Actor.POLICY)
         .group_by(Decision.comment_id)
         .subquery()
     )

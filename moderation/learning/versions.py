@@ -99,7 +99,7 @@ def add_version(session: Session, model: dict[str, Any], actor: str) -> ModelVer
         thresholds=thresholds,
         metrics={"training": entry.get("training", {}), "evaluation": entry.get("metrics", {})},
         data_sources=list(entry.get("data", [])),
-        status=ModelStatus.CANDIDATE.value,
+        status=ModelStatus.CANDIDATE,
         created_by=actor,
     )
     session.add(row)
@@ -117,7 +117,7 @@ def find_by_sha(session: Session, name: str, sha256: str) -> ModelVersion | None
 def active_version(session: Session, name: str) -> ModelVersion | None:
     return session.scalar(
         select(ModelVersion).where(
-            ModelVersion.name == name, ModelVersion.status == ModelStatus.ACTIVE.value
+            ModelVersion.name == name, ModelVersion.status == ModelStatus.ACTIVE
         )
     )
 
@@ -126,7 +126,7 @@ def active_fingerprint(session: Session) -> dict[str, tuple[str, str]]:
     """name -> (version, sha256) of every active version: one small query, no bytes."""
     rows = session.execute(
         select(ModelVersion.name, ModelVersion.version, ModelVersion.sha256).where(
-            ModelVersion.status == ModelStatus.ACTIVE.value
+            ModelVersion.status == ModelStatus.ACTIVE
         )
     ).all()
     return {name: (version, sha256) for name, version, sha256 in rows}
@@ -135,7 +135,7 @@ def active_fingerprint(session: Session) -> dict[str, tuple[str, str]]:
 def active_models(session: Session) -> list[StoredModel]:
     """Every active version with its bytes."""
     rows = session.scalars(
-        select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE.value)
+        select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)
     ).all()
     return [stored(row) for row in rows]
 
@@ -263,10 +263,10 @@ def activate(
         session.execute(
             update(ModelVersion)
             .where(ModelVersion.id == previous.id)
-            .values(status=ModelStatus.RETIRED.value)
+            .values(status=ModelStatus.RETIRED)
         )
         session.refresh(previous)
-    row.status = ModelStatus.ACTIVE.value
+    row.status = ModelStatus.ACTIVE
     row.promoted_at = now
     row.promoted_by = actor
     session.add(
@@ -289,7 +289,7 @@ def promote(
 ) -> dict[str, Any]:
     """Make a version active after judging it on today's held-out feedback; returns that verdict."""
     row = get_version(session, name, version)
-    if row.status == ModelStatus.ACTIVE.value:
+    if row.status == ModelStatus.ACTIVE:
         raise Conflict(f"{name} {version} is already the active version")
     evaluation = evaluate_pair(session, row, holdout(session))
     reason = refusal(evaluation)

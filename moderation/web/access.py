@@ -35,7 +35,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 # A session lasts a working day; the cookie itself carries the same limit.
 SESSION_SECONDS = 12 * 3600
-ROLES = (Role.MODERATE.value, Role.ADMIN.value)
+ROLES = (Role.MODERATE, Role.ADMIN)
 
 
 def csrf_token() -> str:

@@ -25,7 +25,7 @@ from moderation.review import InvalidCursor, filtered, queue_page, status_counts
 from moderation.schemas.common import ACTIONS
 from moderation.schemas.review import ReviewQueueArgsSchema
 from moderation.stats import model_thresholds
-from moderation.storage import Comment, CommentStatus, Site, db
+from moderation.storage import Comment, CommentStatus, Reason, Site, db
 from moderation.web.access import principal, safe_next, signed_in
 from moderation.web.blueprint import bp
 from moderation.web.figures import current_thresholds
@@ -34,11 +34,19 @@ from moderation.web.reasons import reason_texts
 
 # Tab -> (status, reason): "unscored" is the held comments no model could score.
 TABS: dict[str, tuple[str, str | None]] = {
-    "held": (CommentStatus.HELD.value, None),
-    "unscored": (CommentStatus.HELD.value, "unscored"),
-    "rejected": (CommentStatus.REJECTED.value, None),
-    "approved": (CommentStatus.APPROVED.value, None),
+    "held": (CommentStatus.HELD, None),
+    "unscored": (CommentStatus.HELD, Reason.UNSCORED),
+    "rejected": (CommentStatus.REJECTED, None),
+    "approved": (CommentStatus.APPROVED, None),
 }
+# The reasons the filter suggests beside the labels.
+FILTER_REASONS = (
+    Reason.BANNED_WORD,
+    Reason.SUSPECT_WORD,
+    Reason.PREMODERATION,
+    Reason.TRUSTED_AUTHOR,
+    Reason.UNSCORED,
+)
 FILTERS = ("site", "thread", "reason", "label", "min_score", "author", "sort", "cursor")
 PAGE_SIZE = 25
 EARLIER_COMMENTS = 3
@@ -83,12 +91,12 @@ def visible_sites(session: Session, who: Principal) -> list[Site]:
 def tab_counts(session: Session, args: dict[str, Any], site_id: int | None) -> dict[str, int]:
     """Comments per tab under the same filters (the tab's own reason aside)."""
     common = {k: v for k, v in args.items() if k not in ("status", "cursor")}
-    if args.get("reason") == "unscored":
+    if args.get("reason") == Reason.UNSCORED:
         common.pop("reason")
     by_status = status_counts(session, common, site_id)
     unscored = session.scalar(
-        filtered(select(func.count()), {**common, "reason": "unscored"}, site_id).where(
-            Comment.status == CommentStatus.HELD.value
+        filtered(select(func.count()), {**common, "reason": Reason.UNSCORED}, site_id).where(
+            Comment.status == CommentStatus.HELD
         )
     )
     counts = {tab: by_status.get(status, 0) for tab, (status, _) in TABS.items()}
@@ -132,6 +140,7 @@ def card(
         "earlier": earlier,
         "thread_link": web_link(comment.thread_url),
         "because": reason_texts(comment, thresholds),
+        "unscored": Reason.UNSCORED in (comment.reasons or []),
     }
 
 
@@ -172,6 +181,7 @@ def queue() -> str:
         filters=request.args,
         sites=visible_sites(session, who),
         labels=LABELS,
+        reasons=FILTER_REASONS,
         next_url=url_for("moderate.queue", **query, cursor=next_cursor) if next_cursor else None,
         first_url=url_for("moderate.queue", **query) if "cursor" in args else None,
         status=args["status"],
@@ -202,7 +212,7 @@ def decision_request() -> dict[str, Any]:
     ):
         abort(422, description="The reason must be text of at most 1000 characters.")
     expected = body.get("expected_status") or None
-    if expected is not None and expected not in [s.value for s in CommentStatus]:
+    if expected is not None and expected not in list(CommentStatus):
         abort(422, description="Unknown expected status.")
     return {"ids": ids, "action": body["action"], "reason": reason, "expected_status": expected}
 

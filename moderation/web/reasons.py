@@ -10,15 +10,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.labels import LABELS
+from moderation.storage import Reason
 
 POLICY_REASONS = {
-    "banned_word": "a banned word",
-    "suspect_word": "a suspect word",
-    "premoderation": "the site holds every comment (pre-moderation)",
-    "trusted_author": "a trusted author, held because a model was near-certain",
-    "unscored": "no model could score it",
-    "shadow_held": "shadow mode: published, would have been held",
-    "shadow_rejected": "shadow mode: published, would have been rejected",
+    Reason.BANNED_WORD: "a banned word",
+    Reason.SUSPECT_WORD: "a suspect word",
+    Reason.PREMODERATION: "the site holds every comment (pre-moderation)",
+    Reason.TRUSTED_AUTHOR: "a trusted author, held because a model was near-certain",
+    Reason.UNSCORED: "no model could score it",
+    Reason.SHADOW_HELD: "shadow mode: published, would have been held",
+    Reason.SHADOW_REJECTED: "shadow mode: published, would have been rejected",
 }
 
 
