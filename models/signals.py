@@ -8,7 +8,8 @@ this module holds only what needs no database, so it is the same in every proces
 * :func:`fingerprint` -- a 64-bit SimHash of the normalized text, as a signed int64 for a
   ``BIGINT`` column; :func:`hamming` and :func:`is_near_duplicate` compare two of them, and
   :func:`bands` gives the keys of an index that finds the candidates without a scan.
-* :func:`link_domains` -- the registrable domains a comment links to (text and ``url`` field).
+* :func:`link_domains` -- the registrable domains a comment links to (text and ``url`` field);
+  :func:`counted_domains` -- those of them the spam-domain signal may count.
 * :func:`duplicate_signal`, :func:`velocity_signal`, :func:`spam_domain_signal` -- a
   :class:`Signal` with the explained reason a moderator reads ("same text as 14 comments in
   the last hour on 3 sites"), or None when the counts do not reach the threshold.
@@ -216,6 +217,50 @@ def link_domains(text: str, url: str | None = None) -> list[str]:
     return out
 
 
+# Domains a link to which says nothing about its author, so a spam rejection never marks them:
+# citations (``models.features.REFERENCE_DOMAINS`` and public-sector suffixes, as the spam
+# model's features treat them) and platforms where one domain hosts everybody's pages, which
+# spam pads its links with to look natural (a YouTube link in one spam comment must not hold
+# every YouTube link of the deployment).
+REFERENCE_SUFFIXES = (".gov", ".edu", ".ac.uk", ".gov.uk", ".mil", ".int")
+SHARED_DOMAINS = (
+    "youtube.com",
+    "youtu.be",
+    "facebook.com",
+    "twitter.com",
+    "x.com",
+    "instagram.com",
+    "reddit.com",
+    "google.com",
+    "amazon.com",
+    "linkedin.com",
+    "medium.com",
+    "tiktok.com",
+    "wordpress.com",
+)
+
+
+def is_reference(domain: str) -> bool:
+    """Whether a registrable domain is a citation or shared platform that is never counted."""
+    from models.features import REFERENCE_DOMAINS
+
+    if domain in REFERENCE_DOMAINS or domain in SHARED_DOMAINS:
+        return True
+    return ("." + domain).endswith(REFERENCE_SUFFIXES)
+
+
+def counted_domains(text: str, url: str | None, own: Iterable[str] = ()) -> list[str]:
+    """The domains of :func:`link_domains` that the spam-domain signal counts and looks up.
+
+    Leaves out :func:`is_reference` domains and the site's own (``own``: its origins, as URLs
+    or host names, set by an administrator): a site's readers link to its pages, and spam that
+    quotes the site's address must not make that address a spam domain.  The comment's
+    ``thread_url`` is not "own": whoever posts the comment chooses it.
+    """
+    mine = {d for d in (registrable_domain(_url_host(o.strip().lower())) for o in own) if d}
+    return [d for d in link_domains(text, url) if d not in mine and not is_reference(d)]
+
+
 # ---------------------------------------------------------------------------------------------
 # Signals and their reasons
 # ---------------------------------------------------------------------------------------------
@@ -241,9 +286,13 @@ class Signal:
 
 # Default firing thresholds; a deployment may pass its own.
 DUPLICATE_MIN = 3
+# Copies of one text count only when they come from at least this many OTHER sites: anybody can
+# post with a site's public key (it sits in the site's comment form), so copies from one other
+# site are one poster's word, whatever client addresses they claim (docs/security.md).
+DUPLICATE_SITES = 2
 VELOCITY_IP_MAX = 10
 VELOCITY_AUTHOR_MAX = 6
-SPAM_DOMAIN_MIN = 1
+SPAM_DOMAIN_MIN = 2
 
 
 def window_phrase(seconds: float) -> str:
@@ -263,18 +312,24 @@ def _plural(n: int, word: str) -> str:
 
 
 def duplicate_signal(
-    matches: int, sites: int, window_seconds: float, min_matches: int = DUPLICATE_MIN
+    matches: int,
+    sites: int,
+    window_seconds: float,
+    min_matches: int = DUPLICATE_MIN,
+    min_sites: int = DUPLICATE_SITES,
 ) -> Signal | None:
-    """Fires when ``matches`` recent comments (on ``sites`` sites) have the same text.
+    """Fires when ``matches`` recent comments on ``sites`` other sites have the same text.
 
     ``matches`` counts the OTHER comments within the window whose fingerprint is a near
-    duplicate of this one's; ``sites`` how many distinct sites they were posted on.
+    duplicate of this one's; ``sites`` how many distinct other sites they were posted on.  Both
+    must reach their minimum: copies from fewer than ``min_sites`` sites are not independent
+    evidence (:data:`DUPLICATE_SITES`), and the reason says that they were not.
     """
-    if matches < min_matches:
+    if matches < min_matches or sites < min_sites:
         return None
     reason = (
         f"same text as {_plural(matches, 'comment')} in {window_phrase(window_seconds)} "
-        f"on {_plural(max(sites, 1), 'site')}"
+        f"on {_plural(sites, 'other site')} (copies from one site alone never count)"
     )
     return Signal(SignalKind.NEAR_DUPLICATE, matches, reason)
 
@@ -301,12 +356,17 @@ def velocity_signal(
 
 
 def spam_domain_signal(
-    domain: str, rejected: int, min_rejected: int = SPAM_DOMAIN_MIN
+    domain: str, rejected: int, window_seconds: float, min_rejected: int = SPAM_DOMAIN_MIN
 ) -> Signal | None:
-    """Fires when ``domain`` was linked in ``rejected`` comments a moderator rejected as spam."""
+    """Fires when ``domain`` was linked by ``rejected`` comments a moderator rejected as spam.
+
+    ``rejected`` counts distinct comments (each moderator rejection once) in the window.
+    """
     if rejected < min_rejected:
         return None
+    times = "once" if rejected == 1 else f"{rejected} times"
     reason = (
-        f"links to {domain}, seen in {_plural(rejected, 'comment')} a moderator rejected as spam"
+        f"links to {domain}, rejected as spam by a moderator {times} "
+        f"in {window_phrase(window_seconds)}"
     )
     return Signal(SignalKind.SPAM_DOMAIN, rejected, reason)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from moderation import webhooks
+from moderation import rejected_domains, webhooks
 from moderation.policy import Verdict
 from moderation.storage import Actor, Comment, CommentStatus, Decision, utcnow
 
@@ -65,7 +65,11 @@ def record_verdict(session: Session, comment_id: str, verdict: Verdict) -> bool:
 def apply_moderator_decision(
     session: Session, comment: Comment, action: str, key_id: int | None, note: str | None
 ) -> Decision:
-    """Set the status a moderator chose and log it; reasons keep the label the action implies."""
+    """Set the status a moderator chose and log it; reasons keep the label the action implies.
+
+    A spam rejection also counts the comment's link domains for the ``spam_domain`` signal
+    (``moderation.rejected_domains``), in the same transaction.
+    """
     status, reason = ACTION_OUTCOMES[action]
     reasons: Sequence[str] = [reason] if reason else []
     decision = Decision(
@@ -78,10 +82,13 @@ def apply_moderator_decision(
         reasons=list(reasons),
         note=note or None,
     )
+    decision.created_at = utcnow()
+    # Before the comment changes: a spam rejection is read from the policy's reasons.
+    rejected_domains.record(session, comment, action, decision.created_at)
     comment.status = status
     comment.reasons = list(reasons)
     comment.decided_by = Actor.MODERATOR
-    comment.decided_at = decision.created_at = utcnow()
+    comment.decided_at = decision.created_at
     session.add(decision)
     webhooks.record_event(session, comment, decision, webhooks.DECIDED)
     return decision

@@ -26,10 +26,12 @@ key                default                     meaning
 ``signals`` (default ``DEFAULT_SIGNALS``): ``{signal: count}``, hold a comment when a
 deployment-wide spam signal the worker counted (``models.signals``) reaches the count; ``null``
 turns a signal off. ``near_duplicate``: comments of the last hour on the deployment's other
-sites with the same text (by fingerprint); ``velocity_ip`` and ``velocity_author``: comments of
-the last 10 minutes, this one included, from the same client-IP hash or the same author (e-mail
-hash), on any site. The reason is the signal's name; the worker stores
-its explanation.
+sites with the same text (by fingerprint), counted only when they come from at least two other
+sites; ``velocity_ip`` and ``velocity_author``: comments of the last 10 minutes, this one
+included, from the same client-IP hash or the same author (e-mail hash), on any site;
+``spam_domain``: comments a moderator rejected as spam in the last 90 days that linked a domain
+this comment links to (``moderation.rejected_domains``). The reason is the signal's name; the
+worker stores its explanation.
 
 ``unknown_language`` (default ``"hold"``): a comment the models cannot read (another language, by
 ``models.language``) is never scored; ``unread`` gives it the reasons ``unscored`` and
@@ -89,6 +91,10 @@ DEFAULT_SIGNALS: dict[str, int | None] = {
     "velocity_ip": None,
     # High enough for a busy thread's regular.
     "velocity_author": 10,
+    # Two moderator spam rejections, not one: a single one may be a slip of the button, or name
+    # a harmless domain the spam linked to look natural, or be one site's moderators' view of a
+    # domain other sites' readers use; a campaign posts far more than two comments.
+    "spam_domain": 2,
 }
 
 DEFAULT_POLICY: dict[str, Any] = {

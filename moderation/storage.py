@@ -194,11 +194,37 @@ class Comment(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # SimHash of the text (models.signals.fingerprint), set by the worker; None if too short.
     fingerprint: Mapped[int | None] = mapped_column(BigInteger)
+    # The registrable domains it links to that the spam-domain signal counts
+    # (models.signals.counted_domains), set by the worker; None if none. A moderator's spam
+    # rejection copies them to ``spam_domains`` without the web process reading any link.
+    link_domains: Mapped[list[Any] | None] = mapped_column(JSON)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     scored_at: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship()
+
+
+class SpamDomain(Base):
+    """A domain linked by a comment that a moderator rejected as spam: the ``spam_domain`` signal.
+
+    One row per (comment, domain), written with the moderator's decision
+    (``moderation.rejected_domains``) and deleted when a moderator changes that decision, so the
+    worker counts distinct moderator spam rejections per domain with one index range scan.
+    """
+
+    __tablename__ = "spam_domains"
+    __table_args__ = (
+        Index("ix_spam_domains_domain_created", "domain", "created_at"),
+        UniqueConstraint("comment_id", "domain", name="uq_spam_domains_comment_domain"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[str] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(253))
+    # When the moderator rejected the comment (the signal's window starts from it).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Score(Base):

@@ -159,6 +159,8 @@ def save_unread(comment_id: str, language: str) -> str:
         if comment.status == CommentStatus.PENDING:
             comment.explanations = word_explanations(comment.text, verdict)
             comment.scored_at = utcnow()
+            # Unread, but a moderator may still reject it as spam: its domains then count.
+            signals.store_link_domains(comment)
         return settle(session, comment_id, verdict)
 
 

@@ -1,10 +1,12 @@
 """Deployment-wide spam signals, counted with the database for one comment being scored.
 
-The pure parts (fingerprints, reason strings) are ``models.signals``; here are the queries.
-Each reads a bounded window through an index, so a signal costs the worker one indexed range
-scan per comment, not a scan of the table: the near-duplicate count reads at most
+The pure parts (fingerprints, link domains, reason strings) are ``models.signals``; here are the
+queries. Each reads a bounded window through an index, so a signal costs the worker one indexed
+range scan per comment, not a scan of the table: the near-duplicate count reads at most
 ``CANDIDATES`` fingerprints of the last ``WINDOW_SECONDS`` from ``ix_comments_created_fingerprint``
-and compares them in Python (a popcount each).
+and compares them in Python (a popcount each); the spam-domain count reads
+``ix_spam_domains_domain_created`` once for the comment's domains, and not at all for a comment
+without links.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import signals
-from moderation.storage import Comment
+from moderation.storage import Comment, SpamDomain
 
 # Look-back window of every signal, and the most fingerprints one comment is compared with.
 WINDOW_SECONDS = 3600
 CANDIDATES = 5000
 # Look-back window of the velocity signals: a burst, not a regular's day.
 VELOCITY_SECONDS = 600
+# Look-back window of the spam-domain signal: campaigns reuse a domain for months, and a domain
+# that changed hands stops counting after a season.
+SPAM_DOMAIN_SECONDS = 90 * 86400
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,8 @@ def near_duplicates(session: Session, comment: Comment) -> tuple[int, int]:
 
     Across sites only: a campaign posts one text on many sites, which only the deployment sees;
     copies on the comment's own site are its moderators' to see (and the velocity signals'),
-    and a site's own readers repeat short thanks innocently.
+    and a site's own readers repeat short thanks innocently. Whether the copies are independent
+    evidence (enough other sites) is ``models.signals.duplicate_signal``'s to say.
     """
     comment.fingerprint = signals.fingerprint(comment.text)
     if comment.fingerprint is None:
@@ -56,9 +62,49 @@ def near_duplicates(session: Session, comment: Comment) -> tuple[int, int]:
         .order_by(Comment.created_at.desc())
         .limit(CANDIDATES)
     ).all()
-    sites = {site for fp, site in rows if signals.is_near_duplicate(comment.fingerprint, fp)}
-    matches = sum(1 for fp, _ in rows if signals.is_near_duplicate(comment.fingerprint, fp))
-    return matches, len(sites)
+    sites = [site for fp, site in rows if signals.is_near_duplicate(comment.fingerprint, fp)]
+    return len(sites), len(set(sites))
+
+
+def store_link_domains(comment: Comment) -> list[str]:
+    """Find and store the domains of the comment's links that the spam-domain signal counts.
+
+    Stored so that a moderator's spam rejection can record them later without the web process
+    reading links (``moderation.rejected_domains``); the site's own origins are left out.
+    """
+    origins = comment.site.origins if comment.site is not None else []
+    domains = signals.counted_domains(comment.text, comment.url, origins or [])
+    comment.link_domains = domains or None
+    return domains
+
+
+def spam_domains(session: Session, comment: Comment) -> tuple[str, int] | None:
+    """Store the comment's counted link domains; its most rejected one and that count, or None.
+
+    The count is of distinct comments a moderator rejected as spam in the last
+    ``SPAM_DOMAIN_SECONDS`` that linked the domain (``spam_domains`` rows, one per comment and
+    domain), on any site. One query for a comment with links, none without.
+    """
+    domains = store_link_domains(comment)
+    if not domains:
+        return None
+    since = comment.created_at - timedelta(seconds=SPAM_DOMAIN_SECONDS)
+    counts = dict(
+        session.execute(
+            select(SpamDomain.domain, func.count())
+            .where(
+                SpamDomain.domain.in_(domains),
+                SpamDomain.created_at >= since,
+                SpamDomain.comment_id != comment.id,
+            )
+            .group_by(SpamDomain.domain)
+        ).all()
+    )
+    if not counts:
+        return None
+    # The most rejected domain, the first linked among equals.
+    top = max(domains, key=lambda domain: counts.get(domain, 0))
+    return top, counts[top]
 
 
 def velocity(session: Session, comment: Comment, column: Any) -> int:
@@ -92,13 +138,24 @@ def count_signals(session: Session, comment: Comment, limits: dict[str, int | No
     (``moderation.policy.fired``), the explanation only words the count.
     """
     matches, sites = near_duplicates(session, comment)
-    counts = {signals.SignalKind.NEAR_DUPLICATE: matches}
+    # Copies from fewer than DUPLICATE_SITES other sites are one poster's word: they count for
+    # nothing, in the policy's input as in the explanation (docs/security.md).
+    independent = matches if sites >= signals.DUPLICATE_SITES else 0
+    counts = {signals.SignalKind.NEAR_DUPLICATE: independent}
     explained: dict[str, str] = {}
     limit = limits.get(signals.SignalKind.NEAR_DUPLICATE)
     if limit is not None:
         signal = signals.duplicate_signal(matches, sites, WINDOW_SECONDS, min_matches=limit)
         if signal is not None:
             explained[signal.kind] = signal.reason
+    rejected = spam_domains(session, comment)
+    counts[signals.SignalKind.SPAM_DOMAIN] = rejected[1] if rejected else 0
+    limit = limits.get(signals.SignalKind.SPAM_DOMAIN)
+    if rejected is not None and limit is not None:
+        domain, count = rejected
+        fired = signals.spam_domain_signal(domain, count, SPAM_DOMAIN_SECONDS, min_rejected=limit)
+        if fired is not None:
+            explained[fired.kind] = fired.reason
     for kind, column in (
         (signals.SignalKind.VELOCITY_IP, Comment.ip_hash),
         (signals.SignalKind.VELOCITY_AUTHOR, Comment.author_hash),

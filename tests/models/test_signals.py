@@ -15,6 +15,7 @@ from models.signals import (
     NEAR_DISTANCE,
     SignalKind,
     bands,
+    counted_domains,
     duplicate_signal,
     fingerprint,
     folded,
@@ -151,10 +152,16 @@ def test_registrable_domain_edge_cases() -> None:
 def test_reasons_read_as_a_moderator_would_say_them() -> None:
     dup = duplicate_signal(14, 3, 3600)
     assert dup is not None and dup.kind is SignalKind.NEAR_DUPLICATE and dup.count == 14
-    assert dup.reason == "same text as 14 comments in the last hour on 3 sites"
-    assert duplicate_signal(2, 1, 3600) is None
-    assert duplicate_signal(1, 1, 600, min_matches=1).reason == (  # type: ignore[union-attr]
-        "same text as 1 comment in the last 10 minutes on 1 site"
+    assert dup.reason == (
+        "same text as 14 comments in the last hour on 3 other sites "
+        "(copies from one site alone never count)"
+    )
+    assert duplicate_signal(2, 2, 3600) is None
+    # However many copies, one other site is one poster's word.
+    assert duplicate_signal(40, 1, 3600) is None
+    assert duplicate_signal(1, 1, 600, min_matches=1, min_sites=1).reason == (  # type: ignore[union-attr]
+        "same text as 1 comment in the last 10 minutes on 1 other site "
+        "(copies from one site alone never count)"
     )
     ip = velocity_signal(SignalKind.VELOCITY_IP, 25, 600)
     assert (
@@ -166,12 +173,29 @@ def test_reasons_read_as_a_moderator_would_say_them() -> None:
     assert author is not None and author.reason == "3 comments from this author in the last day"
     with pytest.raises(ValueError):
         velocity_signal(SignalKind.SPAM_DOMAIN, 3, 60)
-    dom = spam_domain_signal("cheap-essays.com", 4)
-    assert dom is not None and dom.kind == "spam_domain"
-    assert (
-        dom.reason == "links to cheap-essays.com, seen in 4 comments a moderator rejected as spam"
+    dom = spam_domain_signal("cheap-essays.com", 4, 90 * 86400)
+    assert dom is not None and dom.kind == "spam_domain" and dom.count == 4
+    assert dom.reason == (
+        "links to cheap-essays.com, rejected as spam by a moderator 4 times in the last 90 days"
     )
-    assert spam_domain_signal("example.com", 0) is None
+    once = spam_domain_signal("cheap-essays.com", 1, 90 * 86400, min_rejected=1)
+    assert once is not None and "by a moderator once in" in once.reason
+    assert spam_domain_signal("example.com", 1, 90 * 86400) is None
+
+
+def test_counted_domains_leave_out_citations_platforms_and_the_sites_own() -> None:
+    text = (
+        "see https://en.wikipedia.org/wiki/X, https://www.youtube.com/watch?v=1, "
+        "https://data.census.gov/t, http://www.ox.ac.uk/, https://blog.example/about "
+        "and www.cheap-essays.biz"
+    )
+    assert counted_domains(text, "https://my-deals.net", ["https://blog.example"]) == [
+        "cheap-essays.biz",
+        "my-deals.net",
+    ]
+    # Without the site's origins, its own domain is just a domain.
+    assert "blog.example" in counted_domains(text, None)
+    assert counted_domains("no links", None, ["https://blog.example"]) == []
 
 
 def test_window_phrase() -> None:

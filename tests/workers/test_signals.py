@@ -1,13 +1,16 @@
-"""Deployment-wide spam signals through the real worker: the same text on several sites."""
+"""Deployment-wide spam signals through the real worker: the same text on several sites, many
+comments from one address or author, links to domains moderators rejected as spam."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 
 from moderation.policy import decide
-from moderation.storage import Comment, Role, db
+from moderation.storage import Comment, Role, SpamDomain, db
+from tests.helpers import decide as moderate
 from tests.helpers import from_ip, submit
 
 CAMPAIGN = (
@@ -74,14 +77,16 @@ def test_the_same_text_on_three_sites_holds_the_later_ones(
     }
     assert "near_duplicate" not in bodies["first"]["reasons"]
     assert "near_duplicate" not in bodies["unrelated"]["reasons"]
-    for name, matches, sites in (("second", 1, 1), ("third", 2, 2)):
-        body = bodies[name]
-        assert body["status"] != "approved", body
-        assert "near_duplicate" in body["reasons"], body
-        reason = body["explanations"]["near_duplicate"][0]["reason"]
-        others = "1 comment" if matches == 1 else f"{matches} comments"
-        places = "1 site" if sites == 1 else f"{sites} sites"
-        assert reason == f"same text as {others} in the last hour on {places}", reason
+    # One copy, from one other site: not independent evidence, even at a count of 1.
+    assert "near_duplicate" not in bodies["second"]["reasons"]
+    body = bodies["third"]
+    assert body["status"] != "approved", body
+    assert "near_duplicate" in body["reasons"], body
+    reason = body["explanations"]["near_duplicate"][0]["reason"]
+    assert reason == (
+        "same text as 2 comments in the last hour on 2 other sites "
+        "(copies from one site alone never count)"
+    ), reason
     stored = db.session().scalars(select(Comment.fingerprint)).all()
     assert all(fp is not None for fp in stored)
 
@@ -160,3 +165,151 @@ def test_many_comments_from_one_author_hold_the_later_ones(
     assert body["explanations"]["velocity_author"][0]["reason"] == (
         "2 comments from this author in the last 10 minutes"
     )
+
+
+def test_copies_from_one_other_site_never_hold_here(client: Any, keys: Any, work: Any) -> None:
+    """Near-duplicate poisoning: one other site's public key cannot get a text held here.
+
+    Three copies posted with shop's key from one address (then three more from three
+    addresses: client addresses are the poster's to choose) leave the same text on blog alone.
+    """
+    for _ in range(3):
+        submit_from(client, keys, "203.0.113.5", CAMPAIGN, site="shop")
+    work()
+    here = submit_from(client, keys, "198.51.100.20", CAMPAIGN, site="blog")
+    for n in range(3):
+        submit_from(client, keys, f"192.0.2.{n + 1}", CAMPAIGN, site="shop")
+    work()
+    later = submit_from(client, keys, "198.51.100.21", CAMPAIGN, site="blog")
+    work()
+    for comment_id in (here, later):
+        body = comment(client, keys, "blog", comment_id)
+        assert "near_duplicate" not in body["reasons"], body
+        assert "near_duplicate" not in body["explanations"], body
+
+
+def test_copies_from_two_other_sites_hold_here(client: Any, keys: Any, work: Any) -> None:
+    keys.make("news", Role.SUBMIT, "news")
+    submit_from(client, keys, "203.0.113.5", CAMPAIGN, site="shop")
+    submit_from(client, keys, "203.0.113.5", CAMPAIGN.replace("$500", "$900"), site="shop")
+    submit_from(client, keys, "203.0.113.6", CAMPAIGN, site="news")
+    work()
+    here = submit_from(client, keys, "198.51.100.20", CAMPAIGN, site="blog")
+    work()
+    body = comment(client, keys, "blog", here)
+    assert body["status"] == "held" and "near_duplicate" in body["reasons"], body
+    assert body["explanations"]["near_duplicate"][0]["reason"] == (
+        "same text as 3 comments in the last hour on 2 other sites "
+        "(copies from one site alone never count)"
+    )
+
+
+SPAM_LINKED = (
+    "Best essays written overnight by real professors, order now at https://www.cheap-essays.biz/order",
+    "Need your homework done? Our writers never miss a deadline: cheap-essays.biz",
+    "Thanks for sharing! I found great help for my thesis at cheap-essays dot biz last week.",
+)
+CITING = "The second chart matches what I saw, for what it is worth: https://cheap-essays.biz/blog"
+
+
+def spam_rejected(
+    client: Any, keys: Any, work: Any, texts: Iterable[str], action: str = "spam", **fields: Any
+) -> list[str]:
+    """Submit these comments on blog, score them, and have blog's moderator decide each."""
+    sent = [submit(client, keys, text, site="blog", **fields) for text in texts]
+    work()
+    for comment_id in sent:
+        moderate(client, keys, comment_id, action)
+    return sent
+
+
+def test_a_domain_rejected_as_spam_twice_holds_new_links_to_it(
+    client: Any, keys: Any, work: Any
+) -> None:
+    spam_rejected(client, keys, work, SPAM_LINKED[:1])
+    once = submit(client, keys, CITING, site="shop")
+    work()
+    # One rejection is not enough by default (a slip of the button, a padding link).
+    assert "spam_domain" not in comment(client, keys, "shop", once)["reasons"]
+    spam_rejected(client, keys, work, SPAM_LINKED[1:2])
+    # On another site, and through the author's URL field only.
+    twice = submit(client, keys, OTHER, site="shop", url="http://cheap-essays.biz/")
+    elsewhere = submit(client, keys, OTHER + " See https://example.org/data", site="shop")
+    plain = submit(client, keys, OTHER + " No link here.", site="shop")
+    work()
+    body = comment(client, keys, "shop", twice)
+    assert body["status"] == "held" and "spam_domain" in body["reasons"], body
+    assert body["explanations"]["spam_domain"][0]["reason"] == (
+        "links to cheap-essays.biz, rejected as spam by a moderator 2 times in the last 90 days"
+    )
+    for comment_id in (elsewhere, plain):
+        assert "spam_domain" not in comment(client, keys, "shop", comment_id)["reasons"]
+    rows = db.session().scalars(select(SpamDomain.domain)).all()
+    assert rows == ["cheap-essays.biz", "cheap-essays.biz"], rows
+
+
+def test_the_sites_count_and_null_turn_the_spam_domain_signal(
+    client: Any, keys: Any, work: Any
+) -> None:
+    spam_rejected(client, keys, work, SPAM_LINKED[:1])
+    for site, count in (("blog", 1), ("shop", None)):
+        response = client.patch(
+            f"/v1/sites/{site}/policy",
+            json={"signals": {"spam_domain": count}},
+            headers=keys.headers("admin"),
+        )
+        assert response.status_code == 200, response.get_json()
+    on_blog = submit(client, keys, CITING, site="blog")
+    on_shop = submit(client, keys, CITING, site="shop")
+    work()
+    body = comment(client, keys, "blog", on_blog)
+    assert "spam_domain" in body["reasons"], body
+    assert body["explanations"]["spam_domain"][0]["reason"] == (
+        "links to cheap-essays.biz, rejected as spam by a moderator once in the last 90 days"
+    )
+    assert "spam_domain" not in comment(client, keys, "shop", on_shop)["reasons"]
+
+
+def test_reference_shared_and_own_domains_never_count(client: Any, keys: Any, work: Any) -> None:
+    links = (
+        " https://en.wikipedia.org/wiki/Essay https://www.youtube.com/watch?v=x"
+        " https://blog.example/about https://data.census.gov/table"
+    )
+    spam_rejected(client, keys, work, [text + links for text in SPAM_LINKED[:2]])
+    later = submit(client, keys, OTHER + links, site="blog")
+    work()
+    assert "spam_domain" not in comment(client, keys, "blog", later)["reasons"]
+    # Only the spam's own domain was recorded, not the citations, YouTube or blog's own.
+    assert set(db.session().scalars(select(SpamDomain.domain))) == {"cheap-essays.biz"}
+
+
+def test_a_corrected_spam_rejection_stops_counting(client: Any, keys: Any, work: Any) -> None:
+    first, _ = spam_rejected(client, keys, work, SPAM_LINKED[:2])
+    moderate(client, keys, first, "not_spam")
+    later = submit(client, keys, CITING, site="shop")
+    work()
+    assert "spam_domain" not in comment(client, keys, "shop", later)["reasons"]
+    assert len(db.session().scalars(select(SpamDomain.domain)).all()) == 1
+
+
+def test_a_plain_reject_counts_only_when_the_policy_saw_spam(
+    client: Any, keys: Any, work: Any
+) -> None:
+    def spam_thresholds(hold: float, reject: float | None) -> None:
+        response = client.patch(
+            "/v1/sites/blog/policy",
+            json={"thresholds": {"spam": {"hold": hold, "reject": reject}}},
+            headers=keys.headers("admin"),
+        )
+        assert response.status_code == 200, response.get_json()
+
+    # The spam label out of the policy's reasons: rejecting is for something else.
+    spam_thresholds(1.0, None)
+    spam_rejected(client, keys, work, SPAM_LINKED[:1], action="reject")
+    db.remove()
+    assert db.session().scalars(select(SpamDomain.domain)).all() == []
+    # A spam hold at 0 puts spam among every verdict's reasons: rejecting it is a spam rejection.
+    spam_thresholds(0.0, None)
+    spam_rejected(client, keys, work, SPAM_LINKED[1:2], action="reject")
+    db.remove()
+    assert db.session().scalars(select(SpamDomain.domain)).all() == ["cheap-essays.biz"]
