@@ -6,17 +6,26 @@ per-head estimator calls: the heads' weights are stacked into one matrix at load
 batch costs one sparse product per model, then Platt calibration per label.
 
 Explanations are by occlusion: each word (or link) of the normalized text is mapped back to
-its span in the original, that span is removed from the original, the comment is re-scored,
-and the drop in the label's logit is the span's weight.  This explains exactly what the model
-does (including character n-grams, signals and obfuscated spellings) at a cost of one extra
-scoring per word, paid only for comments someone asks to explain.
+the whole word of the original it lies in, that word is removed from the original, the comment
+is re-scored, and the drop in the label's logit is what the word did.  This explains exactly
+what the model does (including character n-grams, signals and obfuscated spellings) at a cost of
+one extra scoring per distinct content word, paid only for comments someone asks to explain.
+Function words ("a", "of", "up") are neither removed nor shown.  :data:`SPAN_RULE` picks the
+words shown (the policy measured on the toxic-spans set, ``models/evaluate/spans.py``), attack
+words before the name of a group they target, and each span's ``weight`` is its share of the
+label's positive drops, so the weights of a comment's spans sum to at most 1.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,16 +47,103 @@ if TYPE_CHECKING:
 # to bound the cost of occlusion.
 MAX_OCCLUSIONS = 160
 _WORD_RE = re.compile(r"\w+(?:['\u2019]\w+)*")
+# A word of the ORIGINAL text: letters and digits with the characters people put inside words to
+# spell them past a filter ("b*tch", "f.u.c.k", "$hit", "sh!t", "id10t"), so a highlight never
+# shows part of one ("tch").
+_ORIGINAL_WORD_RE = re.compile(r"[\w*@$!.'\u2019#%+\-]+")
+# Inside such a run these separate two words ("idiot...moron", "no!!you", "well--no").
+_WORD_BREAK_RE = re.compile(r"\.{2,}|[!?]{2,}|-{2,}")
+# Trimmed off a word's ends: sentence punctuation and quotes, not a word's own letters.
+_WORD_EDGE = ".!'\u2019-"
+# Explanations never show more spans than this (occurrences of a repeated word included).
+MAX_SPANS = 20
+# Words that carry grammar, not meaning: never occluded nor shown (normalized spellings,
+# contractions with and without their apostrophe).
+_FUNCTION_WORDS_TEXT = """
+a an the this that these those some any each every either neither no nor not all both
+i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his
+himself she her hers herself it its itself they them their theirs themselves one ones
+who whom whose which what whatever whoever when where why how there here then than
+and or but if so as because while until unless though although whether yet also too very
+just only even still ever again once more most much many few less least such own same other
+of in on at by for with from to into onto upon about above below over under up down out off
+through across along around after before between among against within without toward towards
+via per like near since during
+am is are was were be been being have has had having do does did doing done
+will would shall should can could may might must ought
+im i'm ive i've i'd i'll youre you're youve you've youd you'd youll you'll
+hes he's shes she's it's we're weve we've we'd theyre they're theyve they've
+theyd they'd theyll they'll thats that's theres there's whats what's whos who's lets let's
+dont don't doesnt doesn't didnt didn't isnt isn't arent aren't wasnt wasn't werent weren't
+havent haven't hasnt hasn't hadnt hadn't wont won't wouldnt wouldn't cant can't cannot
+couldnt couldn't shouldnt shouldn't mustnt mustn't
+s t re ve ll d m
+"""
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 
 
 @dataclass(frozen=True)
 class Span:
-    """A piece of the ORIGINAL text that pushed a label up."""
+    """A word (or run of words) of the ORIGINAL text that pushed a label up.
+
+    ``weight``: the span's share of the label's score, the positive logit drops of all the
+    comment's words summing to 1 (a repeated word's share split among its occurrences), so a
+    comment's spans sum to at most 1.  ``drop``: the drop in the label's logit when the word
+    (every occurrence of it) is removed, what the share is computed from.
+    """
 
     start: int
     end: int
     text: str
     weight: float
+    drop: float = 0.0
+
+
+@dataclass(frozen=True)
+class SpanRule:
+    """Which of the weighed words an explanation shows.
+
+    At most ``top`` words (every occurrence of a word counts once), each with a logit drop of at
+    least ``min_drop`` and at least ``relative`` times the largest drop of an attack word (a
+    word not naming an identity group).  When an identity term is only the target of an attack
+    ("These immigrants are vermin"), the attack words lead and the group's name follows them
+    with a lower weight (``identity_last``), whatever their drops.
+    """
+
+    top: int = 3
+    min_drop: float = 0.1
+    relative: float = 0.7
+    identity_last: bool = True
+
+
+# The shipped policy, chosen on 600 posts of the toxic-spans train split (models/evaluate/spans.py;
+# a grid of top 2-8, relative 0.6-0.9, min_drop 0-0.5, toxicity 1.2.0, which never saw the set).
+SPAN_RULE = SpanRule()
+_IDENTITY_TEMPLATES = Path(__file__).parent / "testsets" / "identity_templates.jsonl"
+# Noun forms of the templates' adjectives that plural endings do not give.
+_IDENTITY_FORMS = {"jewish": ("jew", "jews"), "chinese": ("chinaman",), "gay": ("gays",)}
+
+
+@cache
+def identity_terms() -> frozenset[str]:
+    """The identity-group names of the identity templates test set, with their plurals.
+
+    Normalized ("muslim", "muslims", "immigrants", "jew"): compared with a word's normalized form.
+    """
+    groups: set[str] = set()
+    with _IDENTITY_TEMPLATES.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                groups.add(normalize(json.loads(line)["group"]).strip())
+    terms = set(groups)
+    for g in groups:
+        terms.update((g + "s", *_IDENTITY_FORMS.get(g, ())))
+    return frozenset(terms)
+
+
+def is_identity_term(word: str) -> bool:
+    """Whether ``word`` (as written) names an identity group (:func:`identity_terms`)."""
+    return normalize(word).strip() in identity_terms()
 
 
 def fast_transform(est: Any, X: Any) -> Any:
@@ -212,6 +308,12 @@ class Scorer:
         if missing:
             raise ValueError(f"the artifacts score no model for: {', '.join(missing)}")
         self.thresholds = {k: float(manifest["thresholds"].get(k, 0.5)) for k in LABELS}
+        if encoder is not None:
+            # The combined scores have thresholds of their own, fitted on the verdict like
+            # the linear ones (models.training.thresholds): the linear ones would hold a
+            # different share of civil comments and catch fewer threats.
+            combined = (manifest.get("encoder") or {}).get("thresholds") or {}
+            self.thresholds.update({k: float(v) for k, v in combined.items() if k in LABELS})
         self.languages = {}
 
     def score(
@@ -238,9 +340,15 @@ class Scorer:
         self,
         comment: CommentRecord | Mapping[str, str | None],
         labels: Iterable[str],
-        top: int = 5,
+        top: int | None = None,
+        rule: SpanRule | None = SPAN_RULE,
     ) -> dict[str, list[Span]]:
-        """For each requested label, the spans of the original text that contributed most."""
+        """For each requested label, the words of the original text that drove it, leading first.
+
+        ``rule`` picks the words shown (``top`` overrides its number of words); ``None`` returns
+        every word that pushed the label up, by drop (what ``models/evaluate/spans.py`` chooses
+        policies from).
+        """
         labels = [k for k in labels if k in self.label_models]
         if not isinstance(comment, CommentRecord):
             comment = CommentRecord.from_fields(comment)
@@ -263,6 +371,8 @@ class Scorer:
         by_model: dict[str, list[str]] = {}
         for k in labels:
             by_model.setdefault(self.label_models[k], []).append(k)
+        if rule is not None and top is not None:
+            rule = replace(rule, top=top)
         for name, labs in by_model.items():
             m = self.models[name]
             Z = m.decision(records)
@@ -272,15 +382,63 @@ class Scorer:
             for label in labs:
                 j = m.labels.index(label)
                 drop = Z[0, j] - Z[1:, j]
-                order = np.argsort(-drop, kind="stable")
-                chosen: list[Span] = []
-                for i in order:
-                    if drop[i] <= 1e-6 or len(chosen) >= top:
+                positive = np.clip(drop, 0.0, None)
+                total = float(positive.sum())
+                weighed: list[Span] = []
+                for i in np.argsort(-drop, kind="stable"):
+                    if drop[i] <= 1e-6:
                         break
-                    for s, e in groups[keys[i]][: top - len(chosen)]:
-                        chosen.append(Span(s, e, text[s:e], round(float(drop[i]), 4)))
-                result[label] = chosen
+                    where = groups[keys[i]]
+                    share = _floor4(float(positive[i]) / total / len(where))
+                    d = round(float(drop[i]), 4)
+                    weighed += [Span(s, e, text[s:e], share, d) for s, e in where]
+                result[label] = weighed if rule is None else select_spans(weighed, rule)
         return result
+
+
+def _floor4(x: float) -> float:
+    """``x`` rounded down to 4 decimals, so that rounded shares still sum to at most 1."""
+    return math.floor(x * 10_000) / 10_000
+
+
+def select_spans(spans: Sequence[Span], rule: SpanRule) -> list[Span]:
+    """The spans ``rule`` shows of ``spans`` (every weighed word, by drop), in the order shown.
+
+    Attack words first, by drop; a group's name after them when ``rule.identity_last`` and an
+    attack word is shown, its weight then capped just below the attack words' (readers and the
+    moderator page order spans by weight; what the model put on the name beyond that is left
+    out, so the weights sum to less).  Alone, a flagged group name is what the model read, and
+    is shown as such.  Equal drops in a row are one word's occurrences.  At most
+    :data:`MAX_SPANS`.
+    """
+    if not spans:
+        return []
+    identity = [is_identity_term(s.text) for s in spans]
+    attack_top = max((s.drop for s, i in zip(spans, identity, strict=True) if not i), default=0.0)
+    lead_by_attack = rule.identity_last and attack_top >= rule.min_drop
+    reference = attack_top if lead_by_attack else spans[0].drop
+    floor = max(rule.min_drop, rule.relative * reference)
+    kept: list[tuple[bool, Span]] = []
+    words, last = 0, None
+    for span, named in zip(spans, identity, strict=True):
+        if span.drop < floor:
+            break
+        if span.drop != last:
+            words, last = words + 1, span.drop
+            if words > rule.top:
+                break
+        kept.append((named and lead_by_attack, span))
+    # A stable sort: attack words keep their order by drop, the group's names follow them.
+    kept.sort(key=lambda pair: pair[0])
+    attack_weights = [span.weight for named, span in kept if not named]
+    if attack_weights and len(attack_weights) < len(kept):
+        cap = round(min(attack_weights) - 0.0001, 4)
+        kept = [
+            (named, replace(span, weight=min(span.weight, cap)) if named else span)
+            for named, span in kept
+            if not named or cap > 0
+        ]
+    return [span for _, span in kept[:MAX_SPANS]]
 
 
 def _remove(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -295,11 +453,13 @@ def _remove(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def candidate_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the original text to occlude: its links, e-mails and words, in order.
+    """Spans of the original text to occlude: its links, e-mails and content words, in order.
 
-    Found in the normalized text (so "y0u 1d10t" yields two words) and mapped back to the
-    original; pieces that map onto the same original characters are merged.  Long comments
-    are cut into at most :data:`MAX_OCCLUSIONS` runs of consecutive words.
+    Found in the normalized text (so "y0u 1d10t" yields two words) and widened to the whole
+    words of the original they lie in, so "b*tch" (normalized "b", "tch") is one span and
+    "f u c k" another; pieces within the same original word are merged.  Spans made only of
+    :data:`FUNCTION_WORDS` are left out.  Long comments are cut into at most
+    :data:`MAX_OCCLUSIONS` runs of consecutive words.
     """
     norm, offsets = normalize_with_offsets(text)
     pieces: list[tuple[int, int]] = []
@@ -313,16 +473,47 @@ def candidate_spans(text: str) -> list[tuple[int, int]]:
         if not taken[m.start() : m.end()].any():
             pieces.append((m.start(), m.end()))
     pieces.sort()
+    words = original_words(text)
+    starts = [s for s, _ in words]
     orig: list[tuple[int, int]] = []
+    grammar: list[bool] = []  # per span of orig: made only of function words so far
     for s, e in pieces:
         os_, oe = to_original_span(offsets, s, e, text)
         if oe <= os_:
             continue
+        # Widen to the original words the piece touches.
+        k = bisect.bisect_right(starts, os_) - 1
+        if k >= 0 and words[k][1] > os_:
+            os_ = min(os_, words[k][0])
+        k = bisect.bisect_left(starts, oe) - 1
+        if k >= 0 and words[k][1] > os_:
+            oe = max(oe, words[k][1])
+        function = norm[s:e] in FUNCTION_WORDS
         if orig and os_ < orig[-1][1]:
             orig[-1] = (orig[-1][0], max(oe, orig[-1][1]))
+            grammar[-1] = grammar[-1] and function
         else:
             orig.append((os_, oe))
+            grammar.append(function)
+    orig = [span for span, function in zip(orig, grammar, strict=True) if not function]
     if len(orig) > MAX_OCCLUSIONS:
         k = -(-len(orig) // MAX_OCCLUSIONS)
         orig = [(orig[i][0], orig[min(i + k, len(orig)) - 1][1]) for i in range(0, len(orig), k)]
     return orig
+
+
+def original_words(text: str) -> list[tuple[int, int]]:
+    """The words of ``text`` as written, obfuscated ones whole ("b*tch", "f.u.c.k"), in order."""
+    out: list[tuple[int, int]] = []
+    for m in _ORIGINAL_WORD_RE.finditer(text):
+        start = m.start()
+        for part in _WORD_BREAK_RE.split(m.group()):
+            s, e = start, start + len(part)
+            start = e + len(_WORD_BREAK_RE.match(text, e).group()) if e < m.end() else e
+            while s < e and text[s] in _WORD_EDGE:
+                s += 1
+            while e > s and text[e - 1] in _WORD_EDGE:
+                e -= 1
+            if s < e:
+                out.append((s, e))
+    return out

@@ -14,7 +14,6 @@ import datetime as dt
 import functools
 import json
 import logging
-import random
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -30,6 +29,7 @@ from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
 
 from models import spam, toxicity
 from models.artifacts import save_model, write_manifest
+from models.labels import SPAM, TOXICITY_LABELS
 from models.record import ModelInput, model_input
 from models.scorer import combine_logits
 from models.text import normalize
@@ -66,6 +66,7 @@ def tox_weights(rows: Sequence[Example]) -> np.ndarray:
     w = {s: float(np.clip(TOX_TARGET_ROWS / c, lo, hi)) for s, c in n.items()}
     w["feedback"] = max(w.get("feedback", 1.0), FEEDBACK_MIN_WEIGHT)
     w["handwritten-threats"] = 1.0
+    w["handwritten-functional"] = 2.0
     return np.array([w[r.source] for r in rows])
 
 
@@ -79,6 +80,7 @@ def fit_heads(
     calibrate: bool = True,
     combine: Mapping[str, Sequence[str]] | None = None,
     calibrate_on: np.ndarray | None = None,
+    oof_proba: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, SGDClassifier], dict[str, LogisticRegression], dict[str, Any]]:
     """Fit one weighted logistic-loss linear head per label on the rows that define it.
 
@@ -89,7 +91,9 @@ def fit_heads(
     :func:`models.scorer.combine_logits`); it is calibrated on the noisy-OR of those heads'
     out-of-fold values.  ``calibrate_on`` (a boolean mask over ``rows``) limits the rows the
     calibration and the threshold are fitted on.  The returned info holds each head's training
-    rows, out-of-fold AUC and F1-best threshold.
+    rows, out-of-fold AUC and F1-best threshold.  ``oof_proba``, if given, receives each
+    label's calibrated out-of-fold probability for every row (what the verdict thresholds of
+    :mod:`models.training.thresholds` are fitted on).
     """
     heads: dict[str, SGDClassifier] = {}
     cals: dict[str, LogisticRegression] = {}
@@ -145,6 +149,8 @@ def fit_heads(
         src = oof[label][idx].reshape(-1, 1)
         cal = LogisticRegression(C=1e4, solver="lbfgs").fit(src, y)
         cals[label] = cal
+        if oof_proba is not None:
+            oof_proba[label] = cal.predict_proba(oof[label].reshape(-1, 1))[:, 1]
         p = cal.predict_proba(src)[:, 1]
         info[label] = {
             "rows": len(idx),
@@ -180,28 +186,24 @@ def sample_rows(rows: list[Example], n: int, seed: int) -> list[Example]:
 
 
 def spam_training_rows(rows: Sequence[Example], seed: int) -> list[Example]:
-    """Spam-labelled rows plus clean comments of toxicity sources as spam=0 (weak negatives).
+    """Spam-labelled rows plus comments of toxicity sources as spam=0 (weak negatives).
 
     Sources whose weight in ``spam.SOURCE_WEIGHTS`` is 0 are left out.  The spam corpora have
     almost no legitimate comment that links to a source, so without these the model learns
-    that any link is spam.  Every clean row with a link is taken, and
-    a sample of other clean rows (news and talk comments) up to 3,000.
+    that any link is spam.  Every such row with a link is taken, and of each source up to
+    ``spam.WEAK_NEGATIVES_PER_SOURCE`` others.  Toxic rows count too: an insult is not spam.
     """
     out = [r for r in rows if "spam" in r.labels and spam.SOURCE_WEIGHTS.get(r.source, 1.0) > 0]
-    rng = random.Random(seed)
     from models.features import URL_RE
 
-    pool = [
-        r
-        for r in rows
-        if r.source in spam.WEAK_NEGATIVE_SOURCES
-        and r.labels.get("toxicity") == 0
-        and "spam" not in r.labels
-    ]
+    pool = [r for r in rows if r.source in spam.WEAK_NEGATIVE_SOURCES and "spam" not in r.labels]
     linked = [r for r in pool if URL_RE.search(r.text)]
-    other = [r for r in pool if not URL_RE.search(r.text)]
-    rng.shuffle(other)
-    for r in linked + other[:3000]:
+    other = sample_per_source(
+        (r for r in pool if not URL_RE.search(r.text)),
+        lambda _: spam.WEAK_NEGATIVES_PER_SOURCE,
+        seed,
+    )
+    for r in linked + other:
         out.append(
             Example(
                 text=r.text,
@@ -227,6 +229,7 @@ def train_spam(
     seed: int = 0,
     calibrate: bool = True,
     n_features: int | None = None,
+    oof_proba: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
     """Fit the spam artifact; returns (artifact, per-label info, training rows)."""
     srows = spam_training_rows(rows, seed)
@@ -245,6 +248,7 @@ def train_spam(
         seed,
         calibrate,
         calibrate_on=labelled if labelled.any() and (~labelled).any() else None,
+        oof_proba=oof_proba,
     )
     art = {"name": spam.NAME, "labels": list(spam.LABELS), "features": feats}
     art.update({"classifiers": heads, "calibrators": cals})
@@ -256,6 +260,7 @@ def train_toxicity(
     seed: int = 0,
     calibrate: bool = True,
     n_features: int | None = None,
+    oof_proba: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
     """Fit the toxicity artifact; returns (artifact, per-label info, training rows)."""
     trows = [r for r in rows if any(k in r.labels for k in toxicity.LABELS)]
@@ -272,6 +277,7 @@ def train_toxicity(
         seed,
         calibrate,
         combine=toxicity.COMBINE,
+        oof_proba=oof_proba,
     )
     art = {"name": toxicity.NAME, "labels": list(toxicity.LABELS), "features": feats}
     art.update({"classifiers": heads, "calibrators": cals})
@@ -334,6 +340,7 @@ def train(
         "models": {},
     }
     previous = _previous_manifest(out_dir)
+    fitted: dict[str, tuple[dict[str, Any], list[Example], dict[str, np.ndarray]]] = {}
     for mod, fn in ((spam, train_spam), (toxicity, train_toxicity)):
         if only is not None and mod.NAME not in only:
             kept = previous.get("models", {}).get(mod.NAME)
@@ -343,7 +350,11 @@ def train(
             manifest["thresholds"].update(kept.get("thresholds", {}))
             continue
         log.info("training %s on %d rows", mod.NAME, len(rows))
-        art, info, used = fn(rows, seed, n_features=SAMPLE_FEATURES if sample else None)
+        oof: dict[str, np.ndarray] = {}
+        art, info, used = fn(
+            rows, seed, n_features=SAMPLE_FEATURES if sample else None, oof_proba=oof
+        )
+        fitted[mod.NAME] = (art, used, oof)
         fname = f"{mod.NAME}.skops"
         digest = save_model(art, out_dir / fname)
         thresholds = {k: v["threshold"] for k, v in info.items()}
@@ -362,6 +373,10 @@ def train(
             "training": {k: {kk: vv for kk, vv in v.items()} for k, v in info.items()},
             "metrics": {},
         }
+    if len(fitted) == 2 and not sample:
+        fit = linear_verdict_thresholds(fitted, seed)
+        manifest["thresholds"] = fit["thresholds"]
+        manifest["threshold_fit"] = fit
     encoder = previous.get("encoder")
     if encoder and all((out_dir / encoder[k]).exists() for k in ("file", "tokenizer")):
         manifest["encoder"] = encoder
@@ -372,6 +387,70 @@ def train(
     # `moderation evaluate` refreshes them.
     write_manifest(manifest, out_dir)
     return manifest
+
+
+def linear_verdict_thresholds(
+    fitted: Mapping[str, tuple[dict[str, Any], list[Example], dict[str, np.ndarray]]], seed: int
+) -> dict[str, Any]:
+    """The linear models' default thresholds, fitted on the verdict (see ``thresholds``).
+
+    Toxicity scores of the public civil rows and of every label's positives are the heads'
+    out-of-fold probabilities; spam's positives too.  The hand-written civil comments, and the
+    public civil rows' spam scores, come from the fitted models (the spam model saw some of those
+    rows as weak negatives: its share of the budget is small).
+    """
+    from models.scorer import LinearLabels
+    from models.training import thresholds as vt
+
+    spam_art, spam_rows, spam_oof = fitted[spam.NAME]
+    tox_art, tox_rows, tox_oof = fitted[toxicity.NAME]
+    tox_model, spam_model = LinearLabels(tox_art), LinearLabels(spam_art)
+    civil = sample_per_source(
+        (r for r in tox_rows if r.source in vt.CIVIL_SOURCES and r.labels.get("toxicity") == 0),
+        lambda _: 3000,
+        seed,
+    )
+    position = {id(r): i for i, r in enumerate(tox_rows)}
+    idx = np.array([position[id(r)] for r in civil], dtype=int)
+    hand = vt.civil_texts("dev")
+    test = vt.civil_texts("test")
+
+    def columns(texts: Sequence[str]) -> np.ndarray:
+        recs = [to_record({"text": t}) for t in texts]
+        return np.column_stack([spam_model.proba(recs)[:, 0], _tox_columns(tox_model, recs)])
+
+    public = np.column_stack(
+        [
+            spam_model.proba([to_record(tox_rows[i]) for i in idx])[:, 0],
+            *(tox_oof[k][idx] for k in TOXICITY_LABELS),
+        ]
+    )
+    scores = np.vstack([public, columns(hand)])
+    weights = vt.civil_weights([tox_rows[i].source for i in idx], len(hand))
+    positives = {
+        SPAM: spam_oof[SPAM][[i for i, r in enumerate(spam_rows) if r.labels.get(SPAM) == 1]],
+        **{
+            k: tox_oof[k][[i for i, r in enumerate(tox_rows) if r.labels.get(k) == 1]]
+            for k in TOXICITY_LABELS
+        },
+    }
+    held_out = columns(test)
+    th = vt.verdict_thresholds(scores, weights, positives)
+    return {
+        "thresholds": th,
+        "budget": vt.CIVIL_BUDGET,
+        "spam_budget": vt.SPAM_BUDGET,
+        "civil_rows": {"public": len(idx), "hand_dev": len(hand), "hand_test": len(test)},
+        "civil_held_test": round(vt.union_rate(held_out, [SPAM, *TOXICITY_LABELS], th), 4),
+        "trade_off": vt.trade_off(scores, weights, positives, held_out),
+    }
+
+
+def _tox_columns(model: Any, recs: Sequence[ModelInput]) -> np.ndarray:
+    """The toxicity model's probabilities in :data:`TOXICITY_LABELS` order."""
+    P = model.proba(recs)
+    cols = {k: j for j, k in enumerate(model.labels)}
+    return np.column_stack([P[:, cols[k]] for k in TOXICITY_LABELS])
 
 
 def _previous_manifest(out_dir: Path) -> dict[str, Any]:

@@ -299,6 +299,33 @@ _RECORDS = (
         loader=handwritten_loader("handwritten-spam", "train_spam.jsonl"),
         kind="handwritten",
     ),
+    Source(
+        "handwritten-functional",
+        "toxicity",
+        licence="project's own work",
+        medium="hand-written sentences (training only; held-out part: functional_heldout.jsonl)",
+        mapping=(
+            "negation, counter-speech, quoted or reported hate, in-group use, violent words used "
+            "innocently -> toxicity=0; negated attacks and insults -> insult=1; direct and "
+            "indirect threats -> threat=1; attacks on groups -> identity_attack=1"
+        ),
+        loader=handwritten_loader("handwritten-functional", "functional_train.jsonl"),
+        kind="handwritten",
+    ),
+    Source(
+        "handwritten-spam-linkless",
+        "spam",
+        licence="project's own work",
+        medium="hand-written comments (training only; held-out part: spam_linkless_heldout.jsonl)",
+        mapping=(
+            "spam with no link (tech-support numbers, brands and streaming sites named without a "
+            "URL, praise followed by a company, scams with an e-mail) -> spam=1; readers who "
+            "mention forex, crypto, brands, prices, public phone numbers or ask for tech help "
+            "-> spam=0"
+        ),
+        loader=handwritten_loader("handwritten-spam-linkless", "spam_linkless_train.jsonl"),
+        kind="handwritten",
+    ),
     # -- made by the trainer (models.training.train.spam_training_rows)
     Source(
         "weak-negatives",

