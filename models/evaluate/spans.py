@@ -12,13 +12,15 @@ toxic when at least two of the comment's annotators marked it); that gold agrees
 official one exactly on 71% of the test posts (mean F1 0.785 between the two), so it is
 reported beside it, not instead.
 
-Predicted spans: the occlusion explanation of the ``toxicity`` score (``Scorer.explain``, spans
-of the original text with the drop in the logit when each word is removed).  Two settings: every
-post explained, as SemEval's systems did (its posts were all once rated toxic), and only the
-posts the service flags (an unflagged comment shows no toxicity explanation, so its prediction
-is empty).  :class:`SpanPolicy` chooses which of the explained words become spans; every policy
-only picks among the words the model itself weighs most, so the spans stay an honest account of
-the score.  The model explained must not have seen the test comments: :func:`held_out_scorer`.
+Predicted spans: the occlusion explanation of the ``toxicity`` score (``Scorer.explain`` with
+``rule=None``: every content word of the original text with the drop in the logit when it is
+removed).  Two settings: every post explained, as SemEval's systems did (its posts were all once
+rated toxic), and only the posts the service flags (an unflagged comment shows no toxicity
+explanation, so its prediction is empty).  :class:`SpanPolicy` chooses which of the explained
+words become spans; every policy only picks among the words the model itself weighs most, so the
+spans stay an honest account of the score.  The policy the worker stores
+(``models.scorer.SPAN_RULE``, through ``models.scorer.select_spans``) is the row ``shipped``.
+The model explained must not have seen the test comments: :func:`held_out_scorer`.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from models.scorer import SPAN_RULE, SpanRule, select_spans
+
 TOXIC_SPANS = "raw/civil-comments-toxic-spans"
-# Explain "all" words: the scorer returns at most this many spans.
+# A policy's "every word": more words than any post has.
 ALL_SPANS = 10_000
 
 
@@ -50,9 +54,11 @@ class SpanPolicy:
     """Which explained words become spans.
 
     ``top``: at most this many word groups (the scorer's own default is 5); ``min_weight``: a
-    group's drop in the logit must reach this; ``relative``: and this fraction of the largest
-    drop; ``merge``: adjacent chosen words separated only by spaces or punctuation become one
-    span with what lies between them (gold spans of a phrase include its inner spaces).
+    group's drop in the logit (``Span.drop``) must reach this; ``relative``: and this fraction
+    of the largest drop; ``merge``: adjacent chosen words separated only by spaces or
+    punctuation become one span with what lies between them (gold spans of a phrase include its
+    inner spaces); ``rule``: a scorer rule instead (``models.scorer.select_spans``), the others
+    then unused.
     """
 
     name: str
@@ -60,6 +66,7 @@ class SpanPolicy:
     min_weight: float = 1e-6
     relative: float = 0.0
     merge: bool = False
+    rule: SpanRule | None = None
 
 
 POLICIES = (
@@ -72,6 +79,7 @@ POLICIES = (
     SpanPolicy("weight >= 0.85 max", top=ALL_SPANS, relative=0.85),
     SpanPolicy("top 5, >= 0.7 max, >= 0.5", relative=0.7, min_weight=0.5),
     SpanPolicy("top 3, >= 0.6 max", top=3, relative=0.6),
+    SpanPolicy("shipped", rule=SPAN_RULE),
 )
 
 
@@ -82,7 +90,7 @@ class Explainer(Protocol):
 
     def score(self, comments: Sequence[dict[str, Any]]) -> list[dict[str, float]]: ...
 
-    def explain(self, comment: dict[str, Any], labels: Iterable[str], top: int = 5) -> Any: ...
+    def explain(self, comment: dict[str, Any], labels: Iterable[str], rule: Any = ...) -> Any: ...
 
 
 def char_f1(pred: frozenset[int] | set[int], gold: frozenset[int] | set[int]) -> float:
@@ -140,18 +148,20 @@ def annotated_gold(
 
 
 def choose(spans: Sequence[Any], text: str, policy: SpanPolicy) -> list[tuple[int, int]]:
-    """The (start, end) spans ``policy`` keeps of an explanation ``spans`` (sorted by weight)."""
+    """The (start, end) spans ``policy`` keeps of an explanation ``spans`` (sorted by drop)."""
     if not spans:
         return []
-    top = max(s.weight for s in spans)
+    if policy.rule is not None:
+        return sorted((s.start, s.end) for s in select_spans(spans, policy.rule))
+    top = max(s.drop for s in spans)
     kept, groups = [], 0
-    last_weight = None
+    last_drop = None
     for s in spans:
-        if s.weight < policy.min_weight or s.weight < policy.relative * top:
+        if s.drop < policy.min_weight or s.drop < policy.relative * top:
             break
-        if s.weight != last_weight:
+        if s.drop != last_drop:
             groups += 1
-            last_weight = s.weight
+            last_drop = s.drop
             if groups > policy.top:
                 break
         kept.append((s.start, s.end))
@@ -175,7 +185,7 @@ def offsets(spans: Iterable[tuple[int, int]]) -> frozenset[int]:
 def predict(
     scorer: Explainer, posts: Sequence[SpanPost], label: str = "toxicity", flagged_only: bool = True
 ) -> list[tuple[SpanPost, bool, list[Any]]]:
-    """Per post: whether the label is flagged, and its full explanation (all weighed words).
+    """Per post: whether the label is flagged, and its full explanation (every weighed word).
 
     ``flagged_only``: explain only what the service would flag (else every post).
     """
@@ -185,9 +195,7 @@ def predict(
     for post, score in zip(posts, scores, strict=True):
         flagged = score[label] >= threshold
         explain = flagged or not flagged_only
-        spans = (
-            scorer.explain({"text": post.text}, [label], top=ALL_SPANS)[label] if explain else []
-        )
+        spans = scorer.explain({"text": post.text}, [label], rule=None)[label] if explain else []
         out.append((post, flagged, spans))
     return out
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from models.artifacts import ARTIFACTS_DIR, load_scorer
 from models.labels import LABELS
 from models.record import model_input
-from models.scorer import Span, combine_logits, fast_transform
+from models.scorer import (
+    FUNCTION_WORDS,
+    SPAN_RULE,
+    Span,
+    SpanRule,
+    candidate_spans,
+    combine_logits,
+    fast_transform,
+    is_identity_term,
+    original_words,
+    select_spans,
+)
 
 pytestmark = pytest.mark.skipif(
     not (ARTIFACTS_DIR / "manifest.json").exists(), reason="no shipped artifacts in models/"
@@ -149,3 +162,99 @@ def test_explanation_of_repeated_and_obfuscated_repeats(scorer) -> None:
     assert spans[0].text.lower() in ("idiot", "1d10t")
     for s in spans:
         assert text[s.start : s.end] == s.text
+
+
+# The span rules (issue 21): whole words of the original, no function words, grouped by word,
+# attack words before the group they target, weights as shares of the score.
+def _is_whole_word(text: str, s: Span) -> bool:
+    """Whether ``s`` starts and ends at word boundaries of ``text`` (obfuscation included)."""
+    inside = re.compile(r"[\w*@$!.'\u2019#%+-]")
+    before = text[s.start - 1] if s.start > 0 else " "
+    after = text[s.end] if s.end < len(text) else " "
+    return not (inside.match(before) and before not in ".!'-") and not (
+        inside.match(after) and after not in ".!'-"
+    )
+
+
+def test_candidate_spans_are_whole_words_without_function_words() -> None:
+    text = "Shut up, you b*tch: a f.u.c.k id10t of a man... idiot...moron"
+    words = [text[s:e] for s, e in candidate_spans(text)]
+    assert words == ["Shut", "b*tch", "f.u.c.k", "id10t", "man", "idiot", "moron"]
+    assert not {"a", "of", "up", "you", "tch", "b"} & set(words)
+    assert original_words("'quoted', sh!t $hit f***!") == [(1, 7), (10, 14), (15, 19), (20, 24)]
+
+
+def test_function_words_are_never_shown(scorer) -> None:
+    text = "Shut up you are a disgrace of a human, go away and stay out."
+    spans = scorer.explain({"text": text}, ["toxicity"], rule=None)["toxicity"]
+    assert spans
+    shown = {s.text.lower() for s in spans}
+    assert not shown & FUNCTION_WORDS, shown
+
+
+def test_obfuscated_words_are_shown_whole(scorer) -> None:
+    text = "you stupid b*tch, you f.u.c.k.i.n.g id10t"
+    spans = scorer.explain({"text": text}, ["toxicity"], rule=None)["toxicity"]
+    shown = {s.text for s in spans}
+    assert "f.u.c.k.i.n.g" in shown and "id10t" in shown
+    assert not {"tch", "b", "f", "k"} & shown
+    assert all(_is_whole_word(text, s) for s in spans)
+
+
+def test_spans_are_grouped_by_word(scorer) -> None:
+    # A spaced-out word is one span; every occurrence of a word shares one occlusion.
+    text = "you f u c k i n g moron, a moron"
+    spans = scorer.explain({"text": text}, ["toxicity"], rule=None)["toxicity"]
+    assert "f u c k i n g" in {s.text for s in spans}
+    morons = [s for s in spans if s.text == "moron"]
+    assert len(morons) == 2 and morons[0].weight == morons[1].weight
+    starts = [s.start for s in spans]
+    assert len(starts) == len(set(starts)), "a word is shown once"
+
+
+def test_the_attack_leads_not_the_group_it_targets(scorer) -> None:
+    for text, attack in (
+        ("These immigrants are vermin.", "vermin"),
+        ("Muslims are terrorists.", "terrorists"),
+    ):
+        spans = scorer.explain({"text": text}, ["toxicity"])["toxicity"]
+        assert spans and spans[0].text == attack, spans
+        assert spans[0].weight == max(s.weight for s in spans)
+    # Alone, a group name the model reacts to is shown as what it read.
+    assert is_identity_term("immigrants") and is_identity_term("Jews")
+    assert not is_identity_term("vermin")
+
+
+def test_select_spans_puts_identity_terms_after_attack_words() -> None:
+    spans = [
+        Span(6, 16, "immigrants", 0.6, 2.9),
+        Span(21, 27, "vermin", 0.3, 1.3),
+        Span(28, 31, "and", 0.1, 0.4),
+    ]
+    shown = select_spans(spans, SpanRule(top=3, min_drop=0.1, relative=0.7))
+    assert [s.text for s in shown] == ["vermin", "immigrants"]
+    # Lower weight too (pages sort by weight); the drop still tells what the model did.
+    assert [s.weight for s in shown] == [0.3, 0.2999] and shown[1].drop == 2.9
+    # The largest attack word, not the group's name, sets the bar: "and" (0.4 < 0.7 x 1.3) out.
+    only_group = select_spans(spans[:1], SPAN_RULE)
+    assert [s.text for s in only_group] == ["immigrants"]
+    plain = select_spans(spans, SpanRule(identity_last=False))
+    assert [s.text for s in plain] == ["immigrants"]
+    assert select_spans([], SPAN_RULE) == []
+
+
+def test_weights_are_shares_of_the_score(scorer) -> None:
+    for text in (
+        "You are a worthless idiot, shut up you stupid moron.",
+        "The mayor is an idiot. " * 4,
+        "These immigrants are vermin.",
+    ):
+        every = scorer.explain({"text": text}, ["toxicity"], rule=None)["toxicity"]
+        shown = scorer.explain({"text": text}, ["toxicity"])["toxicity"]
+        assert shown
+        assert all(0.0 < s.weight <= 1.0 for s in every)
+        assert sum(s.weight for s in every) <= 1.0 + 1e-9
+        assert sum(s.weight for s in shown) <= 1.0 + 1e-9
+        # The share follows the logit drop: larger drop, larger share (per occurrence).
+        by_drop = sorted({(s.drop, s.weight * sum(t.drop == s.drop for t in every)) for s in every})
+        assert [w for _, w in by_drop] == sorted(w for _, w in by_drop)

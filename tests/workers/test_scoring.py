@@ -114,3 +114,29 @@ def test_settle_counts_once_and_announces_after_the_commit(
     assert scoring.fail_closed(comment_id, RuntimeError("again")) == "held"
     assert told == [(comment_id, "held")] * 2 and counted == ["held"]
     assert db.session().get(Comment, comment_id).reasons == ["unscored"]
+
+
+@pytest.mark.parametrize(
+    ("text", "leads"),
+    [
+        ("These immigrants are vermin.", "vermin"),
+        ("Shut up, you stupid b*tch of a f.u.c.k.i.n.g id10t.", None),
+    ],
+)
+def test_stored_explanations_follow_the_span_rules(
+    scorer: Any, text: str, leads: str | None
+) -> None:
+    # What the explain job stores: whole words, no function words, the attack first, shares.
+    (scores,) = scorer.score([{"text": text}])
+    stored = scoring.explain(scorer, {"text": text}, scores)
+    spans = stored["toxicity"]
+    assert spans and all(set(s) == {"start", "end", "text", "weight"} for s in spans)
+    if leads is not None:
+        assert spans[0]["text"] == leads, spans
+        assert spans[0]["weight"] > max(s["weight"] for s in spans[1:])
+    for label_spans in stored.values():
+        shown = {s["text"].lower() for s in label_spans}
+        assert not {"a", "of", "up", "you", "tch", "b", "f"} & shown, shown
+        assert 0.0 < sum(s["weight"] for s in label_spans) <= 1.0
+        for s in label_spans:
+            assert text[s["start"] : s["end"]] == s["text"]

@@ -16,7 +16,7 @@ from models.evaluate.spans import (
     policy_f1,
     predict,
 )
-from models.scorer import Span
+from models.scorer import SPAN_RULE, Span, select_spans
 from models.training.datasets import default_data_dir
 
 DATA = default_data_dir()
@@ -39,11 +39,11 @@ def test_semeval_f1() -> None:
 
 
 TEXT = "you are a stupid lying idiot, honestly"
-SPANS = [  # as Scorer.explain returns them: by weight, equal weights = one occluded word
-    Span(23, 28, "idiot", 3.0),
-    Span(10, 16, "stupid", 2.4),
-    Span(17, 22, "lying", 1.0),
-    Span(30, 38, "honestly", 0.2),
+SPANS = [  # as Scorer.explain(rule=None) returns them: by drop, equal drops = one occluded word
+    Span(23, 28, "idiot", 0.45, 3.0),
+    Span(10, 16, "stupid", 0.36, 2.4),
+    Span(17, 22, "lying", 0.15, 1.0),
+    Span(30, 38, "honestly", 0.03, 0.2),
 ]
 
 
@@ -68,8 +68,22 @@ def test_merge_joins_words_across_spaces_only() -> None:
 
 
 def test_equal_weights_count_as_one_group() -> None:
-    repeated = [Span(0, 5, "idiot", 2.0), Span(10, 15, "idiot", 2.0), Span(20, 23, "bad", 1.0)]
+    repeated = [
+        Span(0, 5, "idiot", 0.33, 2.0),
+        Span(10, 15, "idiot", 0.33, 2.0),
+        Span(20, 23, "bad", 0.33, 1.0),
+    ]
     assert choose(repeated, "x" * 30, SpanPolicy("x", top=1)) == [(0, 5), (10, 15)]
+
+
+def test_the_shipped_policy_is_the_scorers_rule() -> None:
+    shipped = next(p for p in POLICIES if p.name == "shipped")
+    assert shipped.rule == SPAN_RULE
+    # What the worker stores: top 3 words within 0.7 of the largest drop.
+    assert choose(SPANS, TEXT, shipped) == [(10, 16), (23, 28)]
+    assert choose(SPANS, TEXT, shipped) == sorted(
+        (s.start, s.end) for s in select_spans(SPANS, SPAN_RULE)
+    )
 
 
 @needs_data
