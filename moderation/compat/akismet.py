@@ -33,6 +33,7 @@ from moderation.compat.guards import BadInput, bad_string, load_json, origin_all
 from moderation.compat.markup import html_to_text
 from moderation.compat.submissions import answer_headers, find_comment, is_unscored, record_feedback
 from moderation.http.cors import normalize_origin
+from moderation.http.limits import find_keys_with, retry_after_seconds
 from moderation.keys import find_key
 from moderation.storage import ApiKey, Comment, Role, db, utcnow
 from moderation.submissions import Submission, submit_and_wait
@@ -75,6 +76,17 @@ def presented_key(session: Session, call: wire.Call, *names: str) -> ApiKey | No
     if key is None or key.role != Role.AKISMET or key.site is None:
         return None
     return key
+
+
+def limit_key() -> str | None:
+    """The key a call presents, for the per-key rate limit; None if it presents none."""
+    call = request_call()
+    plaintext = call.get("api_key") or call.get("key") if call is not None else None
+    return (plaintext or wire.host_key(request.host) or "").strip() or None
+
+
+# Rate limits count this protocol's calls per key too (``moderation.http.limits``).
+blp.record_once(lambda state: find_keys_with(state.app, blp, limit_key))
 
 
 def blog_matches(key: ApiKey, blog: str | None) -> bool:
@@ -281,13 +293,21 @@ def json_answer(body: dict[str, Any]) -> Response:
     return Response(json.dumps(body), status=200, mimetype="application/json")
 
 
+@blp.errorhandler(429)
+def rate_limited(error: HTTPException) -> Response:
+    """A rate limit in Akismet's plain text (the handler for 429 the app has is ``/v1``'s)."""
+    return http_error(error)
+
+
 @blp.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """Errors before or inside the views (413, 429, ...) in Akismet's plain text."""
     message = error.description or error.name
     headers = {"X-akismet-debug-help": message}
     if error.code == 429:
+        # WordPress holds a comment whose check failed (any body but true/false).
         headers["X-akismet-error"] = message
+        headers["Retry-After"] = str(retry_after_seconds())
     return respond(wire.plain(message, error.code or 500, **headers))
 
 

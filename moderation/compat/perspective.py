@@ -48,6 +48,7 @@ from moderation.compat.spans import sentences, to_utf16
 from moderation.compat.submissions import find_comment, is_unscored
 from moderation.compat.suggestions import record_suggestion
 from moderation.compat.transient import NoScore, score_text, span_scores
+from moderation.http.limits import find_keys_with, retry_after_seconds
 from moderation.keys import find_key
 from moderation.storage import ApiKey, ModelStatus, ModelVersion, Role, db
 from moderation.submissions import Submission, submit_and_wait
@@ -80,9 +81,18 @@ def answer(body: dict[str, Any], status: int = 200) -> Response:
     return response
 
 
+def presented_key() -> str | None:
+    """The key as sent: ``?key=`` (Coral) or Google's ``X-Goog-Api-Key`` header."""
+    return (request.args.get("key") or request.headers.get("X-Goog-Api-Key") or "").strip() or None
+
+
+# Rate limits count this protocol's calls per key too (``moderation.http.limits``).
+blp.record_once(lambda state: find_keys_with(state.app, blp, presented_key))
+
+
 def site_key() -> ApiKey:
     """The submit key in ``?key=`` (or Google's ``X-Goog-Api-Key`` header); else a key error."""
-    plaintext = (request.args.get("key") or request.headers.get("X-Goog-Api-Key") or "").strip()
+    plaintext = presented_key() or ""
     if not plaintext:
         raise wire.key_error("API_KEY_MISSING")
     key = find_key(db.session(), plaintext)
@@ -268,6 +278,15 @@ def perspective_error(error: wire.PerspectiveError) -> Response:
     response = answer(error.body(), error.code)
     if error.code == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@blp.errorhandler(429)
+def rate_limited(error: HTTPException) -> Response:
+    """A rate limit (per client IP or per key) in Google's shape: RESOURCE_EXHAUSTED."""
+    message = f"Quota exceeded ({error.description}); retry later."
+    response = perspective_error(wire.PerspectiveError(429, "RESOURCE_EXHAUSTED", message, []))
+    response.headers["Retry-After"] = str(retry_after_seconds())
     return response
 
 

@@ -6,6 +6,9 @@ Three limits, all from settings (``limits`` syntax, e.g. ``60 per minute``):
   is public in a comment form);
 - ``RATE_LIMIT_DEFAULT``: requests per client IP, over all endpoints together;
 - ``RATE_LIMIT_KEY``: requests per key, over all endpoints together (a leaked or runaway key).
+  A blueprint whose key is not a bearer token (the drop-in protocols: ``?key=``, Akismet's
+  ``api_key`` or host name) names where its key is with :func:`find_keys_with`; a site's backend
+  sends every call from one IP, so for it this is the limit that matters.
 
 The client IP is ``request.remote_addr`` (an IPv6 client counted by its /64), which ``ProxyFix``
 rewrites only when ``PROXY_HOPS`` is set, so a spoofed ``X-Forwarded-For`` does not buy a fresh
@@ -22,9 +25,10 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Blueprint, Flask, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 from limits import parse_many
 
@@ -62,9 +66,25 @@ def client_ip() -> str:
     return (keyed_hash(client_network(request.remote_addr), secret_key) or "unknown")[:32]
 
 
+KEY_FINDERS = "moderation.key_finders"
+
+
+def find_keys_with(app: Flask, blueprint: Blueprint, finder: Callable[[], str | None]) -> None:
+    """Count ``blueprint``'s requests per key by the key ``finder`` returns (None: no key)."""
+    app.extensions.setdefault(KEY_FINDERS, {})[blueprint.name] = finder
+
+
+def presented_token() -> str | None:
+    """The key the request presents, where its blueprint keeps it (a bearer token by default)."""
+    if "limit_token" not in g:
+        finder = current_app.extensions.get(KEY_FINDERS, {}).get(request.blueprint)
+        g.limit_token = finder() if finder is not None else bearer_token()
+    return g.limit_token
+
+
 def key_identity() -> str:
     """The presented key's hash (never the key itself, which must not reach Redis)."""
-    token = bearer_token()
+    token = presented_token()
     return hash_key(token)[:32] if token else ""
 
 
@@ -77,7 +97,7 @@ def is_not_submission() -> bool:
 
 
 def has_no_key() -> bool:
-    return bearer_token() is None
+    return presented_token() is None
 
 
 def setting(name: str) -> Any:
