@@ -31,6 +31,7 @@ from moderation.compat import akismet_protocol as wire
 from moderation.compat.akismet_account import account_stats, subscription
 from moderation.compat.guards import BadInput, bad_string, load_json, origin_allowed, web_url
 from moderation.compat.markup import html_to_text
+from moderation.compat.observe import observe
 from moderation.compat.submissions import answer_headers, find_comment, is_unscored, record_feedback
 from moderation.http.cors import normalize_origin
 from moderation.http.limits import find_keys_with, retry_after_seconds
@@ -41,6 +42,8 @@ from moderation.submissions import Submission, submit_and_wait
 logger = logging.getLogger(__name__)
 
 blp = Blueprint("akismet", __name__)
+
+observe(blp, unavailable_fails_closed=True)
 
 FEEDBACK_ACTIONS = {"submit-spam": "spam", "submit-ham": "not_spam"}
 

@@ -37,12 +37,15 @@ from moderation.compat import coral_protocol as wire
 from moderation.compat.coral_secrets import live_secrets
 from moderation.compat.guards import BadInput, bad_string, clean_text, load_json, web_url
 from moderation.compat.markup import html_to_text
+from moderation.compat.observe import FAILED_CLOSED, TIMEOUT, note, observe
 from moderation.storage import Site, db
 from moderation.submissions import Submission, submit, wait_for_verdict
 
 T = TypeVar("T")
 
 blp = Blueprint("coral", __name__, url_prefix="/v1/integrations/coral")
+
+observe(blp)
 
 # Coral's default external-phase timeout (its admin form's), in ms, and its accepted range.
 DEFAULT_TIMEOUT_MS = 200
@@ -109,6 +112,10 @@ def moderate() -> Response:
     comment, _ = submit(session, site, submission)
     comment = wait_for_verdict(session, comment, budget_ms())
     answer = wire.moderation_answer(comment.status, list(comment.reasons or []))
+    if comment.status == "pending":
+        note(TIMEOUT, FAILED_CLOSED)
+    elif "unscored" in (comment.reasons or []):
+        note(FAILED_CLOSED)
     if answer is None:
         return no_content()
     response = jsonify(answer)

@@ -44,6 +44,7 @@ from moderation.compat import perspective_protocol as wire
 from moderation.compat.calibration import hold_thresholds, policy_scores
 from moderation.compat.guards import BadInput, bad_string, json_body_type, load_json, origin_allowed
 from moderation.compat.markup import html_to_text
+from moderation.compat.observe import observe
 from moderation.compat.spans import sentences, to_utf16
 from moderation.compat.submissions import find_comment, is_unscored
 from moderation.compat.suggestions import record_suggestion
@@ -56,6 +57,7 @@ from moderation.submissions import Submission, submit_and_wait
 logger = logging.getLogger(__name__)
 
 blp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
+observe(blp)
 
 # Google's status name for an HTTP code the framework raises (413, 429, ...).
 STATUS_NAMES = {
