@@ -1,0 +1,242 @@
+"""What a site sees: the default verdict on civil comments, functional cases and spam.
+
+The verdict holds (or rejects) a comment when any label reaches its hold threshold; with the
+default policy (no word lists, no signals) that is exactly :func:`held`, which a test checks
+against ``moderation.policy.decide``.  Every figure here is on comments no shipped model was
+trained on: the ``test`` split of the hand-written civil news comments, the held-out halves of
+the functional and link-less spam sets, the identity templates, and the counter-speech set's
+held-out replies (a fixed 20% by parent, never trained on by the encoder or the verdict
+thresholds; the linear model did train on the other 80%).
+
+``python -m models.evaluate.verdicts [--models-dir DIR] [--out FILE]`` scores every shipped mode
+(encoder off and on) and writes the figures as JSON; :func:`card_lines` renders them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from models.artifacts import ARTIFACTS_DIR, load_scorer
+from models.evaluate.cases import TESTSETS, read_jsonl
+from models.labels import SPAM
+from models.record import CommentRecord
+
+MODES = ("off", "on")
+
+
+def held(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> list[str]:
+    """The labels that hold a comment under the default policy (empty: published)."""
+    return [k for k, v in scores.items() if v >= thresholds.get(k, 1.0)]
+
+
+def _score(scorer: Any, rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    scores = scorer.score([CommentRecord.from_fields(r) for r in rows])
+    return [held(s, scorer.thresholds) for s in scores]
+
+
+def _rate(reasons: Sequence[list[str]]) -> dict[str, Any]:
+    n = len(reasons)
+    by = Counter(k for r in reasons for k in r)
+    return {
+        "n": n,
+        "held": round(sum(bool(r) for r in reasons) / n, 4) if n else None,
+        "by_reason": dict(by.most_common()),
+    }
+
+
+def civil(scorer: Any) -> dict[str, Any]:
+    """Civil news comments held by the default verdict, per split, and the test split's topics."""
+    rows = read_jsonl(TESTSETS / "civil_news.jsonl")
+    out: dict[str, Any] = {}
+    for split in ("dev", "test"):
+        part = [r for r in rows if r.get("split") == split]
+        reasons = _score(scorer, part)
+        out[split] = _rate(reasons)
+        if split == "test":
+            out["test_examples"] = [
+                {"text": r["text"][:160], "reasons": why}
+                for r, why in zip(part, reasons, strict=True)
+                if why
+            ][:8]
+    return out
+
+
+def functional(scorer: Any, fname: str) -> dict[str, Any]:
+    """Accuracy of the verdict per case type: held when the case expects any label, else not."""
+    rows = read_jsonl(TESTSETS / fname)
+    reasons = _score(scorer, rows)
+    per: dict[str, list[bool]] = defaultdict(list)
+    misses = []
+    for r, why in zip(rows, reasons, strict=True):
+        abusive = any(v == 1 for v in r["expect"].values())
+        ok = bool(why) == abusive
+        per[r["case"]].append(ok)
+        if not ok:
+            misses.append({"case": r["case"], "text": r["text"][:120], "reasons": why})
+    return {
+        "per_case": {k: round(sum(v) / len(v), 3) for k, v in sorted(per.items())},
+        "n": len(rows),
+        "accuracy": round(sum(sum(v) for v in per.values()) / len(rows), 3),
+        "misses": misses[:10],
+    }
+
+
+def identity(scorer: Any) -> dict[str, Any]:
+    """Non-toxic identity-term templates held by the default verdict."""
+    rows = [
+        r
+        for r in read_jsonl(TESTSETS / "identity_templates.jsonl")
+        if not any(r["expect"].values())
+    ]
+    return _rate(_score(scorer, rows))
+
+
+def linkless_spam(scorer: Any) -> dict[str, Any]:
+    """The held-out link-less spam cases: F1 of the spam reason, and clean comments held."""
+    rows = read_jsonl(TESTSETS / "spam_linkless_heldout.jsonl")
+    reasons = _score(scorer, rows)
+    tp = fp = fn = 0
+    clean_held = []
+    per: dict[str, list[bool]] = defaultdict(list)
+    for r, why in zip(rows, reasons, strict=True):
+        spam = r["expect"][SPAM] == 1
+        said = SPAM in why
+        tp += spam and said
+        fp += said and not spam
+        fn += spam and not said
+        if not spam:
+            clean_held.append(bool(why))
+        per[r["case"]].append(said == spam)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "f1": round(2 * p * rec / (p + rec), 3) if p + rec else 0.0,
+        "precision": round(p, 3),
+        "recall": round(rec, 3),
+        "clean_held": round(sum(clean_held) / len(clean_held), 4) if clean_held else None,
+        "per_case": {k: round(sum(v) / len(v), 3) for k, v in sorted(per.items())},
+    }
+
+
+def counter_speech(scorer: Any, data_dir: Path) -> dict[str, Any] | None:
+    """The counter-speech set's held-out replies: counter-speech held, hate caught."""
+    from models.training.datasets import load_all
+    from models.training.encoder_data import is_test
+
+    try:
+        rows = load_all(data_dir, sources=["counterspeech-reddit-yu2022"], handwritten=False)
+    except FileNotFoundError:
+        return None
+    test = [r for r in rows if is_test(r)]
+    out = {}
+    for kind in ("counter", "other", "hate"):
+        part = [{"text": r.text} for r in test if r.meta.get("kind") == kind]
+        out[kind] = _rate(_score(scorer, part)) if part else None
+    return out
+
+
+def verdict_figures(artifacts_dir: Path, data_dir: Path | None = None) -> dict[str, Any]:
+    """Every figure above, per shipped mode (``off``: linear only; ``on``: as shipped with the
+    encoder, when the manifest has one)."""
+    out: dict[str, Any] = {}
+    before = os.environ.get("MODERATION_ENCODER")
+    try:
+        for mode in MODES:
+            os.environ["MODERATION_ENCODER"] = mode
+            scorer = load_scorer(artifacts_dir)
+            if mode == "on" and scorer.encoder is None:
+                continue
+            figs: dict[str, Any] = {
+                "thresholds": dict(scorer.thresholds),
+                "civil_news": civil(scorer),
+                "functional_heldout": functional(scorer, "functional_heldout.jsonl"),
+                "functional_v2": functional(scorer, "functional.jsonl"),
+                "identity_templates": identity(scorer),
+                "linkless_spam": linkless_spam(scorer),
+            }
+            if data_dir is not None:
+                figs["counter_speech"] = counter_speech(scorer, data_dir)
+            out[mode] = figs
+    finally:
+        if before is None:
+            os.environ.pop("MODERATION_ENCODER", None)
+        else:
+            os.environ["MODERATION_ENCODER"] = before
+    return out
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def card_lines(figs: Mapping[str, Any]) -> list[str]:
+    """The model card's table of verdict figures, one column per mode."""
+    modes = [m for m in MODES if m in figs]
+    head = {"off": "linear only", "on": "encoder on (stack)"}
+    lines = [
+        "| on comments no model trained on, default verdict | "
+        + " | ".join(head[m] for m in modes)
+        + " |",
+        "|---|" + "---|" * len(modes),
+    ]
+
+    def row(name: str, get: Any) -> None:
+        lines.append(f"| {name} | " + " | ".join(get(figs[m]) for m in modes) + " |")
+
+    row(
+        "civil news comments held (test split, 240)",
+        lambda f: _pct(f["civil_news"]["test"]["held"]),
+    )
+    row(
+        "civil news comments held (dev split, fitted on)",
+        lambda f: _pct(f["civil_news"]["dev"]["held"]),
+    )
+    row("non-toxic identity templates held", lambda f: _pct(f["identity_templates"]["held"]))
+    row(
+        "counter-speech replies held (held-out 20%)",
+        lambda f: _pct(((f.get("counter_speech") or {}).get("counter") or {}).get("held")),
+    )
+    row(
+        "hate replies caught (held-out 20%)",
+        lambda f: _pct(((f.get("counter_speech") or {}).get("hate") or {}).get("held")),
+    )
+    row(
+        "functional held-out set, verdict accuracy",
+        lambda f: f"{f['functional_heldout']['accuracy']:.3f}",
+    )
+    cases = sorted(figs[modes[0]]["functional_heldout"]["per_case"])
+    for case in cases:
+        row(f"... {case}", lambda f, c=case: f"{f['functional_heldout']['per_case'][c]:.2f}")
+    row("link-less blog spam F1 (held out)", lambda f: f"{f['linkless_spam']['f1']:.3f}")
+    row(
+        "... clean comments naming brands, forex, phones held",
+        lambda f: _pct(f["linkless_spam"]["clean_held"]),
+    )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m models.evaluate.verdicts [--models-dir DIR] [--data DIR] [--out FILE]``."""
+    from models.training.datasets import default_data_dir
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models-dir", type=Path, default=ARTIFACTS_DIR)
+    ap.add_argument("--data", type=Path, default=default_data_dir())
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args(argv)
+    figs = verdict_figures(a.models_dir, a.data)
+    text = json.dumps(figs, indent=1)
+    if a.out:
+        a.out.write_text(text + "\n", encoding="utf-8")
+    print("\n".join(card_lines(figs)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
