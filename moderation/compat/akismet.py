@@ -188,7 +188,8 @@ def comment_check() -> Response:
     comment = rechecked(session, key, call) if call.get("recheck_reason") else None
     if comment is None:
         comment = submit_and_wait(session, key.site, submission(call))
-    headers = answer_headers(comment)
+    # The reasons let a client file a hold apart from spam (the WordPress plugin: Pending).
+    headers = {**answer_headers(comment), "X-Moderation-Reasons": ",".join(comment.reasons or [])}
     if comment.status == "pending":
         message = "No verdict in time; hold the comment and check it again later."
         return respond(wire.scoring_failed(message), {**headers, "X-akismet-guid": comment.id})
