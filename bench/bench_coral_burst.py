@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import math
 import os
 import signal
 import statistics
@@ -128,7 +129,7 @@ def main() -> None:
         up.wait(timeout=30)
         log.close()
     times.sort()
-    p99 = times[max(0, int(len(times) * 0.99) - 1)]
+    p99 = times[max(0, math.ceil(len(times) * 0.99) - 1)]  # nearest rank
     result = {
         "concurrency": args.concurrency,
         "calls": len(times),
