@@ -27,8 +27,8 @@ from tests.moderation.compat.coral_schema import (
     webhook_event,
 )
 
-# The phase's timeout set in Coral: generous here, where the worker thread starts cold.
-MODERATE = "/v1/integrations/coral/moderate?site=blog&timeout=5000"
+# The phase's timeout set in Coral: its largest here, where the worker thread starts cold.
+MODERATE = "/v1/integrations/coral/moderate?site=blog&timeout=10000"
 EVENTS = "/v1/integrations/coral/events?site=blog"
 SECRET = "ems_" + "3f" * 24
 NEW_SECRET = "ems_" + "a1" * 24
@@ -52,6 +52,12 @@ def coral_answer(response: Any) -> Any:
     answer = response.get_json()
     assert schema_errors(answer) == []
     return answer
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """A longer wait for verdicts: a cold worker on a busy test machine takes seconds."""
+    return {**app_config, "WAIT_MAX_MS": 30_000}
 
 
 @pytest.fixture
