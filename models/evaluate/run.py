@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from models.artifacts import ARTIFACTS_DIR, read_manifest, write_manifest
-from models.evaluate import blog_spam, encoder
+from models.evaluate import blog_spam, encoder, verdicts
 from models.evaluate.card import render_model_card
 from models.evaluate.cases import case_sets
 from models.evaluate.cost import run_bench
@@ -122,6 +122,8 @@ def _write_report(
 def _write_card(results: dict[str, Any], manifest: dict[str, Any], artifacts_dir: Path) -> None:
     card = render_model_card(results, manifest)
     (artifacts_dir / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    # The verdict figures (models.evaluate.verdicts) lead the card.
+    verdicts.update_card(artifacts_dir)
 
 
 def render(artifacts_dir: Path, report_path: Path | None = None) -> None:

@@ -204,7 +204,8 @@ def build(
     export_onnx(run_dir)
     pred = heldout_predictions(data_dir, run_dir, seed, cache=work_dir / "linear_baseline.npz")
     figures = per_source(pred)
-    (work_dir / "figures.json").write_text(json.dumps(figures, indent=1))
+    for path in (work_dir / "figures.json", Path(artifacts_dir) / "encoder_figures.json"):
+        path.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     comb = fit_combination(pred["rows"], pred["linear"], pred["encoder"], mode=mode)
     thresholds = combined_thresholds(pred, comb, artifacts_dir, run_dir)
     return install(run_dir, artifacts_dir, comb.to_json(), thresholds, choose_default(figures))

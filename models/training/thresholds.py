@@ -32,9 +32,11 @@ from models.labels import SPAM, TOXICITY_LABELS
 TESTSETS = Path(__file__).resolve().parents[1] / "testsets"
 # Share of civil comments the default verdict may hold or reject (issue 21: at most 1.5% on
 # comments it was not fitted on; fitted a little lower to leave room for the difference).
-CIVIL_BUDGET = 0.01
-# Of which spam may take this much: a long on-topic comment naming a product is not spam.
-SPAM_BUDGET = 0.003
+CIVIL_BUDGET = 0.012
+# Of which spam may take this much: a long on-topic comment naming a product is not spam. One
+# hand-written civil comment weighs ~0.2%: 0.3% left spam at 0.91 and half the link-less spam
+# unflagged; 0.5% is about two of them.
+SPAM_BUDGET = 0.005
 # Public sources whose clean rows stand for civil discussion: talk pages, Reddit, and ParaDetox's
 # neutral rewrites of rude sentences (the hardest civil text: same topic, no attack).
 CIVIL_SOURCES = (
@@ -48,7 +50,8 @@ CIVIL_SOURCES = (
 )
 GRID = np.round(np.arange(0.99, 0.049, -0.01), 2)
 # Never below this: a threshold of 0.05 would say more about the civil set than about the label.
-MIN_THRESHOLD = 0.2
+# (Rare labels' calibrated scores are small: threat and severe_toxicity stop here first.)
+MIN_THRESHOLD = 0.1
 
 
 def civil_texts(split: str) -> list[str]:
