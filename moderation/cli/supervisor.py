@@ -8,7 +8,8 @@ or SIGHUP stop everything; that is a clean stop.
 
 The child processes run in a process group of their own, so a Ctrl-C in the terminal reaches
 ``up`` alone and ``up`` stops them in order (workers, API, Redis last), rather than every process
-getting the signal at once and ``up`` seeing its children die.
+getting the signal at once and ``up`` seeing its children die. Each child also gets a
+parent-death signal (``cli/lifetime.py``): a ``kill -9`` of ``up`` takes them with it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import sys
 import time
 from dataclasses import dataclass
 from typing import Protocol
+
+from moderation.cli.lifetime import child_setup
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,10 @@ class Program:
 
     def start(self) -> Program:
         command = [sys.executable, "-m", "moderation", *self.args]
-        self.process = subprocess.Popen(command, env=self.env, process_group=0)
+        # A parent-death signal: if `up` dies, even by kill -9, the child goes with it.
+        self.process = subprocess.Popen(
+            command, env=self.env, process_group=0, preexec_fn=child_setup
+        )
         return self
 
     @property
