@@ -12,11 +12,11 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from moderation.exceptions import Conflict, NotFound
-from moderation.storage import ApiKey, Role, Site, utcnow
+from moderation.storage import ApiKey, Role, Site, WebSession, utcnow
 
 KEY_PREFIX = {Role.SUBMIT: "msk_", Role.MODERATE: "mmt_", Role.ADMIN: "mat_"}
 # Characters of a key kept in clear to recognize it: the role tag and 6 random characters.
@@ -65,7 +65,21 @@ def revoke_key(session: Session, prefix: str) -> ApiKey:
     if len(live) > 1:
         raise Conflict(f"{len(live)} keys start with {prefix!r}; give more characters")
     live[0].revoked_at = utcnow()
+    # Its page sessions end with it (they would fail the key check anyway; this records it).
+    end_sessions(session, live[0].id)
     return live[0]
+
+
+def end_sessions(session: Session, key_id: int | None = None) -> int:
+    """End every live session of the moderator's page (of one key, or of all); how many.
+
+    The caller commits. A session's cookie, copies included, is refused from then on.
+    """
+    query = update(WebSession).where(WebSession.ended_at.is_(None))
+    if key_id is not None:
+        query = query.where(WebSession.key_id == key_id)
+    ended = session.execute(query.values(ended_at=utcnow()))
+    return int(getattr(ended, "rowcount", 0) or 0)
 
 
 def find_key(session: Session, plaintext: str) -> ApiKey | None:

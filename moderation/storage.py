@@ -150,6 +150,25 @@ class ApiKey(Base):
     site: Mapped[Site | None] = relationship()
 
 
+class WebSession(Base):
+    """A signed-in session of the moderator's page, ended on the server (``web/access.py``).
+
+    The cookie carries a random session token; only its SHA-256 is stored (the id). Signing out,
+    revoking the key or an admin's "sign out everywhere" sets ``ended_at``: a copy of the cookie
+    is then worth nothing, before its 12 hours are up too.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+    key: Mapped[ApiKey] = relationship()
+
+
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (

@@ -7,6 +7,7 @@ browser origin not registered for the key's site, 403. Keys themselves are ``mod
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import Flask, g, request
@@ -73,6 +74,27 @@ def require_key() -> None:
         presented_key(db.session())
 
 
+def principal_of(key: ApiKey) -> Principal:
+    """What a key may act as: the one rule the API and the moderator's page both apply.
+
+    Site-bound admin keys cannot be created any more (keys.create_key); one made before acts as
+    its site's moderator, never across sites and never on a policy.
+    """
+    role = Role(key.role)
+    if role is Role.ADMIN and key.site_id is not None:
+        role = Role.MODERATE
+    return Principal(key_id=key.id, role=role, site_id=key.site_id)
+
+
+def permits(principal: Principal, roles: Iterable[Role]) -> bool:
+    """Whether ``principal`` may do what ``roles`` may: an admin may do what a moderator may,
+    nobody else inherits."""
+    allowed = set(roles)
+    if Role.MODERATE in allowed:
+        allowed.add(Role.ADMIN)
+    return principal.role in allowed
+
+
 def authenticate(session: Session, *roles: Role) -> Principal:
     """The caller's principal, or abort 401 (no valid key) / 403 (not allowed).
 
@@ -80,18 +102,11 @@ def authenticate(session: Session, *roles: Role) -> Principal:
     for the key's site.
     """
     key = presented_key(session)
-    role = Role(key.role)
-    if role is Role.ADMIN and key.site_id is not None:
-        # Site-bound admin keys cannot be created any more (keys.create_key); one made before
-        # acts as its site's moderator, never across sites.
-        role = Role.MODERATE
-    # An admin may do what a moderator may; nobody else inherits.
-    allowed = set(roles) | ({Role.ADMIN} if Role.MODERATE in roles else set())
-    if role not in allowed:
-        abort(403, message=f"A {role} key cannot do this.")
+    principal = principal_of(key)
+    if not permits(principal, roles):
+        abort(403, message=f"A {principal.role} key cannot do this.")
     # A browser may use the key only from its site's registered origins (cors.py).
     enforce_origin(key.site_id)
-    principal = Principal(key_id=key.id, role=role, site_id=key.site_id)
     g.principal = principal
     return principal
 

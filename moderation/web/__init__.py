@@ -19,7 +19,7 @@ from moderation.web.blueprint import PREFIX, bp, secure_headers
 
 bp.before_request(access.check_csrf)
 bp.before_request(access.check_form)
-bp.context_processor(lambda: {"csrf_token": access.csrf_token})
+bp.context_processor(lambda: {"csrf_token": access.csrf_token, "is_admin": access.is_admin})
 
 
 def init_app(app: Flask) -> None:

@@ -1,10 +1,13 @@
 """Who is signed in to the moderator's page, and the CSRF token of every form and script post.
 
 Signing in takes a moderator or admin token, checked as the API checks a bearer key. The session
-cookie (Flask's, signed with ``SECRET_KEY``; ``Secure``, ``HttpOnly``, ``SameSite=Strict``, path
-``/moderate``) keeps the token's SHA-256, never the token: every request looks the key up again,
-so revoking the token ends its sessions at once, and the page sees exactly the sites the token's
-key covers, through the same ``Principal`` the API builds.
+lives on the server (``storage.WebSession``): the cookie (Flask's, signed with ``SECRET_KEY``;
+``Secure``, ``HttpOnly``, ``SameSite=Strict``, path ``/moderate``) carries a random session
+token, never the API token, and the database only the session token's SHA-256. Every request
+looks the session and its key up again, so signing out, revoking the token and an admin's "sign
+out everywhere" each end a session at once, copies of its cookie included. The page sees exactly
+what the token's key covers, through the API's own rule (``http.auth.principal_of`` and
+``permits``): one authorization rule for the page and the API.
 
 Every POST carries the session's CSRF token, in the form field ``csrf_token`` or the header
 ``X-CSRF-Token`` (the page's script), and must come from this origin when the browser says where
@@ -16,23 +19,24 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
-from sqlalchemy import select
 
-from moderation.http.auth import Principal
+from moderation.http.auth import Principal, permits, principal_of
 from moderation.http.inputs import text_problem
-from moderation.keys import find_key
-from moderation.storage import ApiKey, Role, db
+from moderation.keys import find_key, hash_key
+from moderation.storage import ApiKey, Role, WebSession, db, utcnow
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# The cookie's field with the session token (the server keeps its SHA-256).
+SESSION_FIELD = "sid"
 # A session lasts a working day; the cookie itself carries the same limit.
 SESSION_SECONDS = 12 * 3600
 ROLES = (Role.MODERATE, Role.ADMIN)
@@ -78,40 +82,73 @@ def check_form() -> None:
 
 def sign_in(token: str) -> ApiKey | None:
     """Start a session for a live moderator or admin token; None (and no session) otherwise."""
-    key = find_key(db.session(), token.strip())
+    store = db.session()
+    key = find_key(store, token.strip())
     if key is None or key.role not in ROLES:
         return None
+    secret = secrets.token_urlsafe(32)
+    now = utcnow()
+    store.add(
+        WebSession(
+            id=hash_key(secret),
+            key_id=key.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=SESSION_SECONDS),
+        )
+    )
+    store.commit()
     session.clear()
     session.permanent = True
-    session["key_hash"] = key.key_hash
-    session["since"] = int(time.time())
+    session[SESSION_FIELD] = secret
     csrf_token()  # a new token with the new session: one known before sign-in is useless after
     return key
 
 
+def live_session() -> WebSession | None:
+    """The server's record of this cookie's session, if it has not ended or expired."""
+    secret = session.get(SESSION_FIELD)
+    if not isinstance(secret, str):
+        return None
+    found = db.session().get(WebSession, hash_key(secret))
+    if found is None or found.ended_at is not None or found.expires_at <= utcnow():
+        return None
+    return found
+
+
 def sign_out() -> None:
+    """End this session on the server (a copy of the cookie is worthless after) and forget it."""
+    found = live_session()
+    if found is not None:
+        found.ended_at = utcnow()
+        db.session().commit()
     session.clear()
 
 
 def current_key() -> ApiKey | None:
-    """The live key of this session, if it is signed in and not expired or revoked."""
+    """The live key of this session, if it is signed in, not ended or expired, and not revoked."""
     if "web_key" in g:
         return g.web_key
     key = None
-    digest, since = session.get("key_hash"), session.get("since")
-    if isinstance(digest, str) and isinstance(since, int) and time.time() - since < SESSION_SECONDS:
-        key = db.session().scalar(select(ApiKey).where(ApiKey.key_hash == digest))
-        if key is not None and (key.revoked_at is not None or key.role not in ROLES):
+    found = live_session()
+    if found is not None:
+        key = found.key
+        if key.revoked_at is not None or key.role not in ROLES:
             key = None
     g.web_key = key
     return key
 
 
 def principal() -> Principal:
-    """The signed-in moderator as the API sees a key (call only in ``signed_in`` views)."""
+    """The signed-in moderator as the API sees the key (call only in ``signed_in`` views)."""
     key = current_key()
     assert key is not None
-    return Principal(key_id=key.id, role=Role(key.role), site_id=key.site_id)
+    return principal_of(key)
+
+
+def is_admin() -> bool:
+    """Whether this session may do the API's admin operations (the templates' test)."""
+    key = current_key()
+    return key is not None and permits(principal_of(key), [Role.ADMIN])
 
 
 def wants_json() -> bool:
@@ -133,12 +170,13 @@ def signed_in(view: View) -> View:
 
 
 def admin_only(view: View) -> View:
-    """The view needs an admin token's session (403 for a moderator's)."""
+    """The view needs what the API's admin operations need (``permits``; 403 otherwise): a
+    moderator's session, and a legacy site-bound admin key's, are refused as the API refuses."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if principal().role is not Role.ADMIN:
-            abort(403, description="Only an admin token may change a site's policy.")
+        if not permits(principal(), [Role.ADMIN]):
+            abort(403, description="Only an admin token may do this.")
         return view(*args, **kwargs)
 
     return signed_in(wrapper)  # type: ignore[return-value]

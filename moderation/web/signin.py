@@ -1,12 +1,14 @@
-"""Sign in with a moderator or admin token, and sign out."""
+"""Sign in with a moderator or admin token, sign out, and an admin's "sign out everywhere"."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
-from moderation.web.access import current_key, safe_next, sign_in, sign_out
+from moderation.keys import end_sessions
+from moderation.storage import db
+from moderation.web.access import admin_only, current_key, safe_next, sign_in, sign_out
 from moderation.web.blueprint import bp
 
 
@@ -29,4 +31,17 @@ def sign_in_form() -> Any:
 @bp.post("/signout")
 def sign_out_form() -> Any:
     sign_out()
+    return redirect(url_for("moderate.sign_in_page"), code=303)
+
+
+@bp.post("/sessions/end")
+@admin_only
+def end_all_sessions() -> Any:
+    """Sign out everywhere: every session of every token ends, this one too (a stolen cookie,
+    a shared computer); tokens stay valid, so everyone signs in again."""
+    store = db.session()
+    ended = end_sessions(store)
+    store.commit()
+    sign_out()
+    flash(f"Signed out everywhere ({ended} sessions ended).")
     return redirect(url_for("moderate.sign_in_page"), code=303)
