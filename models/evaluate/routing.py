@@ -63,7 +63,7 @@ def measure(data_dir: Path, languages: Sequence[str], sample: int, seed: int = 0
                 "elsewhere": dict(counts.most_common(4)),
             }
         result["languages"][code] = entry
-    by_name = {s.name: s for s in SOURCES}
+    by_name = SOURCES
     for name in ENGLISH_SOURCES:
         if name not in by_name:
             continue

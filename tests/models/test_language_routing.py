@@ -53,7 +53,9 @@ def test_a_short_text_follows_the_sites_declared_languages(english: Any) -> None
     assert route("ok danke", english).language == "en"  # nothing declared: as before
     routed = route("ok danke", english, declared=["de"])
     assert (routed.language, routed.how) == ("de", "declared")
-    assert route("Du Idiot!", english, declared=["de", "en"]).language == "de"
+    assert route("Halt die Fresse", english, declared=["de", "en"]).language == "de"
+    # As likely English as German: English.
+    assert route("Fuck", english, declared=["de"]).language == "en"
     # A declared language without a model leaves the short text unread, never English.
     routed = route("dank je wel", english, declared=["nl"])
     assert routed.scorer is None or routed.language == "en"
