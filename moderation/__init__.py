@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logs.configure(app.config["LOG_FORMAT"], force=False)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
+        # Flask's documented way to put middleware in front; mypy sees a method replaced.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)

@@ -48,7 +48,7 @@ def status_counts(
         .group_by(Comment.site_id, Comment.author_hash, Comment.status)
     )
     for site_id, author_hash, status, count in rows:
-        if (site_id, author_hash) in counts:
+        if author_hash is not None and (site_id, author_hash) in counts:
             counts[(site_id, author_hash)][status] = count
     return counts
 
@@ -62,5 +62,6 @@ def with_author_records(session: Session, comments: Sequence[Comment]) -> Sequen
     counts = status_counts(session, comments)
     for comment in comments:
         if comment.author_hash is not None:
+            # Not a column: the schemas and the page read it from the object.
             comment.author_counts = counts[(comment.site_id, comment.author_hash)]  # type: ignore[attr-defined]
     return comments

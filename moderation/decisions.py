@@ -10,9 +10,9 @@ the same transaction, so there is exactly one event per decision.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from moderation import rejected_domains, webhooks
@@ -31,16 +31,20 @@ ACTION_OUTCOMES: dict[str, tuple[CommentStatus, str | None]] = {
 def record_verdict(session: Session, comment_id: str, verdict: Verdict) -> bool:
     """Apply the policy's verdict if the comment is still pending; True if this call applied it."""
     now = utcnow()
-    result = session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
-        .values(
-            status=verdict.status,
-            reasons=list(verdict.reasons),
-            decided_by=Actor.POLICY,
-            decided_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (it has the row count).
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Comment)
+            .where(Comment.id == comment_id, Comment.status == CommentStatus.PENDING)
+            .values(
+                status=verdict.status,
+                reasons=list(verdict.reasons),
+                decided_by=Actor.POLICY,
+                decided_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         return False

@@ -99,10 +99,10 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):
     """A handler on whatever ``sys.stderr`` is when it writes (tests swap it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
@@ -125,6 +125,7 @@ def configure(log_format: str | None = None, level: int = logging.INFO, force: b
         return chosen
     unconfigure()
     handler = StderrHandler()
+    # Marks our own handler, so a second configure() knows it (see above).
     handler.moderation = True  # type: ignore[attr-defined]
     handler.setFormatter(formatter(chosen))
     handler.addFilter(ContextFilter())

@@ -123,15 +123,20 @@ def queue_families(connection: Redis | None, queue_names: Iterable[str]) -> list
     return [depth, age]
 
 
+def as_text(value: bytes | str) -> str:
+    """A Redis answer as text, whether the connection decodes responses or not."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def oldest_age(connection: Redis, queue_key: str, now: datetime) -> float:
     """Seconds since the job at the head of the queue was enqueued; 0 for an empty queue."""
     head = connection.lindex(queue_key, 0)
     if head is None:
         return 0.0
-    raw = connection.hget(Job.key_for(head.decode()), "enqueued_at")
+    raw = connection.hget(Job.key_for(as_text(head)), "enqueued_at")
     if not raw:
         return 0.0
-    enqueued = datetime.fromisoformat(raw.decode().replace("Z", "+00:00"))
+    enqueued = datetime.fromisoformat(as_text(raw).replace("Z", "+00:00"))
     if enqueued.tzinfo is None:
         enqueued = enqueued.replace(tzinfo=UTC)
     return max(0.0, (now - enqueued).total_seconds())
@@ -170,8 +175,8 @@ def exposition(families: list[Metric]) -> bytes:
     if directory:
         MultiProcessCollector(registry, path=directory)
     else:
-        registry.register(_ProcessSamples())  # type: ignore[arg-type]
-    registry.register(_Fixed(families))  # type: ignore[arg-type]
+        registry.register(_ProcessSamples())
+    registry.register(_Fixed(families))
     return generate_latest(registry)
 
 

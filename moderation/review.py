@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from moderation.authors import with_author_records
 from moderation.exceptions import ModerationError
@@ -28,7 +28,7 @@ class InvalidCursor(ModerationError):
     """A page cursor that is not one of this sort's (the front doors answer 422)."""
 
 
-def filtered(query: Select[Any], args: dict[str, Any], site_id: int | None) -> Select[Any]:
+def filtered(query: Select, args: dict[str, Any], site_id: int | None) -> Select:
     """Apply every filter of the review queue except status and the cursor."""
     if site_id is not None:
         query = query.where(Comment.site_id == site_id)
@@ -59,7 +59,7 @@ def status_counts(session: Session, args: dict[str, Any], site_id: int | None) -
     return {status: count for status, count in session.execute(query).all()}
 
 
-def sort_key(args: dict[str, Any]) -> tuple[ColumnElement[Any], bool]:
+def sort_key(args: dict[str, Any]) -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], bool]:
     """The value the queue is ordered by, and whether the order is descending.
 
     Score sorts use the comment's current score for the label; ties, like equal times, are broken
@@ -95,7 +95,7 @@ def decode_cursor(cursor: str, args: dict[str, Any]) -> tuple[Any, str]:
         raise InvalidCursor("The cursor is not valid.") from error
 
 
-def after_cursor(query: Select[Any], cursor: str, args: dict[str, Any]) -> Select[Any]:
+def after_cursor(query: Select, cursor: str, args: dict[str, Any]) -> Select:
     value, comment_id = decode_cursor(cursor, args)
     key, descending = sort_key(args)
     if descending:

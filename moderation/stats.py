@@ -45,7 +45,7 @@ from moderation.storage import (
 )
 
 # Narrows a query to the comments in scope (``moderation.review.filtered`` with a window and site).
-Scope = Callable[[Select[Any]], Select[Any]]
+Scope = Callable[[Select], Select]
 
 
 @dataclass(frozen=True)

@@ -496,7 +496,7 @@ class Database:
 
     def __init__(self, url: str | None = None) -> None:
         self.engine: Engine | None = None
-        self.session: scoped_session[Session] | None = None
+        self._session: scoped_session[Session] | None = None
         if url:
             self.configure(url)
 
@@ -504,7 +504,14 @@ class Database:
         if self.engine is not None:
             self.engine.dispose()
         self.engine = make_engine(url)
-        self.session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
+        self._session = scoped_session(sessionmaker(self.engine, expire_on_commit=False))
+
+    @property
+    def session(self) -> scoped_session[Session]:
+        """The thread-scoped session: ``db.session()`` is this thread's ``Session``."""
+        if self._session is None:
+            raise RuntimeError("Database.configure() was not called")
+        return self._session
 
     def init_app(self, app: Any) -> None:
         self.configure(app.config["DATABASE_URL"])
@@ -512,13 +519,12 @@ class Database:
         app.teardown_appcontext(self.remove)
 
     def remove(self, _exception: BaseException | None = None) -> None:
-        if self.session is not None:
-            self.session.remove()
+        if self._session is not None:
+            self._session.remove()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on error."""
-        assert self.session is not None, "Database.configure() was not called"
         session = self.session()
         try:
             yield session

@@ -149,7 +149,7 @@ def record_event(session: Session, comment: Comment, decision: Decision, kind: s
         return
     session.flush()  # the decision's id and time
     event_id = f"evt_{uuid.uuid4().hex}"
-    site = session.get(Site, comment.site_id)
+    site = session.get_one(Site, comment.site_id)
     session.add(
         WebhookEvent(
             id=event_id,

@@ -141,7 +141,7 @@ def count_signals(session: Session, comment: Comment, limits: dict[str, int | No
     # Copies from fewer than DUPLICATE_SITES other sites are one poster's word: they count for
     # nothing, in the policy's input as in the explanation (docs/security.md).
     independent = matches if sites >= signals.DUPLICATE_SITES else 0
-    counts = {signals.SignalKind.NEAR_DUPLICATE: independent}
+    counts: dict[str, int] = {signals.SignalKind.NEAR_DUPLICATE: independent}
     explained: dict[str, str] = {}
     limit = limits.get(signals.SignalKind.NEAR_DUPLICATE)
     if limit is not None:

@@ -64,7 +64,7 @@ class Comments(MethodView):
         """
         session = db.session()
         principal = authenticate(session, Role.SUBMIT)
-        site = session.get(Site, principal.site_id)
+        site = session.get_one(Site, principal.site_id)
         # The site's own comment id doubles as the idempotency key.
         key = idempotency_key or body.get("client_id")
         try:

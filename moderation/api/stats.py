@@ -34,6 +34,6 @@ class Stats(MethodView):
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         site_id = site_scope(session, principal, args.get("site"))
-        window = {key: args[key] for key in ("since", "until") if key in args}
+        window: dict[str, Any] = {key: args[key] for key in ("since", "until") if key in args}
         figures = stats(session, partial(filtered, args=window, site_id=site_id))
         return {**figures, "site": args.get("site"), **dict.fromkeys(("since", "until")), **window}

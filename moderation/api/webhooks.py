@@ -62,6 +62,7 @@ def checked_url(url: str) -> str:
 
 def with_secret(webhook: Webhook) -> Webhook:
     """The webhook with its current secret at hand, for the one answer that shows it."""
+    # Not a column: the answer's schema reads it from the object, once.
     webhook.secret = signing_secret(current_app.config["SECRET_KEY"], webhook.salt)  # type: ignore[attr-defined]
     return webhook
 

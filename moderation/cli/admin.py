@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select, text
+from sqlalchemy import CursorResult, delete, select, text
 
 from moderation.exceptions import ModerationError, NotFound
 from moderation.storage import db
@@ -271,10 +271,13 @@ def purge_command(older_than: str) -> None:
         old = select(Comment.id).where(Comment.created_at < cutoff)
         session.execute(delete(Score).where(Score.comment_id.in_(old)))
         session.execute(delete(Decision).where(Decision.comment_id.in_(old)))
-        count = session.execute(delete(Comment).where(Comment.created_at < cutoff)).rowcount
+        # A DELETE's result is a CursorResult (it has the row count).
+        deleted = session.execute(delete(Comment).where(Comment.created_at < cutoff))
+        count = cast(CursorResult[Any], deleted).rowcount
     if sqlite:
         # The pages that held the deleted rows are still in the -wal file until a checkpoint
         # copies them over and TRUNCATE empties it.
+        assert db.engine is not None  # configured by the app context
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     click.echo(f"purged {count} comments older than {older_than}", err=True)

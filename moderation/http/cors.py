@@ -55,11 +55,11 @@ def site_origins(site_id: int | None) -> set[str]:
     query = select(Site.origins)
     if site_id is not None:
         query = query.where(Site.id == site_id)
-    origins = set()
+    origins: set[str | None] = set()
     for registered in db.session().scalars(query):
         origins.update(normalize_origin(origin) for origin in registered or [])
     origins.discard(None)
-    return origins  # type: ignore[return-value]
+    return origins  # type: ignore[return-value]  # None discarded above
 
 
 def request_origin() -> str | None:

@@ -66,7 +66,8 @@ class Api(flask_smorest.Api):
     def handle_rate_limit(self, error: RateLimitExceeded) -> Any:
         """429 in the one error shape, with Retry-After."""
         seconds = retry_after_seconds()
-        error.data = {
+        # werkzeug reads ``data`` off any HTTPException (flask-smorest puts its message there).
+        error.data = {  # type: ignore[attr-defined]
             "message": f"Rate limit exceeded ({error.description}); retry in {seconds} s.",
             "headers": {"Retry-After": str(seconds)},
         }

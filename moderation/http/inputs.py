@@ -223,7 +223,8 @@ class DatabaseInteger(IntegerConverter):
     """
 
     def __init__(self, url_map: Map, *args: Any, max: int = MAX_DATABASE_INTEGER, **kwargs: Any):
-        super().__init__(url_map, *args, max=max, **kwargs)
+        # mypy fears ``max`` twice; werkzeug's converters take their settings by keyword.
+        super().__init__(url_map, *args, max=max, **kwargs)  # type: ignore[misc]
 
 
 def init_app(app: Flask) -> None:

@@ -166,6 +166,7 @@ def signed_in(view: View) -> View:
             return redirect(url_for("moderate.sign_in_page", next=request.full_path))
         return view(*args, **kwargs)
 
+    # functools.wraps made it the view; mypy sees only the wrapper's own signature.
     return wrapper  # type: ignore[return-value]
 
 
@@ -179,7 +180,7 @@ def admin_only(view: View) -> View:
             abort(403, description="Only an admin token may do this.")
         return view(*args, **kwargs)
 
-    return signed_in(wrapper)  # type: ignore[return-value]
+    return signed_in(wrapper)  # type: ignore[return-value]  # as in signed_in
 
 
 def safe_next(target: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from moderation.web.access import wants_json
@@ -49,7 +50,7 @@ def secure_headers(response: Response) -> Response:
 
 
 @bp.errorhandler(HTTPException)
-def page_error(error: HTTPException) -> tuple[object, int]:
+def page_error(error: HTTPException) -> ResponseReturnValue:
     """Errors of the page as a page (or JSON for the script), never the API's JSON shape."""
     code = error.code or 500
     # flask-smorest's abort (used by the shared lookups) puts its message in ``data``.

@@ -55,7 +55,7 @@ def runs(text: str, explanations: Mapping[str, Any] | None) -> list[Run]:
     cuts = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans)})
     result = []
     for start, end in pairwise(cuts):
-        covering = {}
+        covering: dict[str, float] = {}
         for span_start, span_end, label, weight in spans:
             if span_start <= start and end <= span_end:
                 covering[label] = max(weight, covering.get(label, weight))

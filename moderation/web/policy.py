@@ -50,6 +50,9 @@ def words(raw: str | None) -> list[str]:
 def policy_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """The whole policy the form describes (it shows every key, so it replaces the policy)."""
     trusted = (form.get("trusted_after") or "").strip()
+    # Plain ASCII digits only, and few: int() takes "²" or "٣" as digits and raises on either,
+    # and on 5,000 digits; anything else goes to the schema as text, which refuses it (422).
+    plain = trusted.isascii() and trusted.isdigit() and len(trusted) <= 9
     return {
         "thresholds": {
             label: {
@@ -60,7 +63,7 @@ def policy_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         },
         "premoderation": form.get("premoderation") == "on",
         "shadow": form.get("shadow") == "on",
-        "trusted_after": (int(trusted) if trusted.isdigit() else trusted) if trusted else None,
+        "trusted_after": (int(trusted) if plain else trusted) if trusted else None,
         "banned_words": words(form.get("banned_words")),
         "suspect_words": words(form.get("suspect_words")),
     }
@@ -152,6 +155,7 @@ def save_policy(name: str) -> Any:
         change_policy(session, site, draft, actor, principal().key_id)
     except ma.ValidationError as error:
         session.rollback()
+        # A schema's ValidationError holds a dict of messages (a list only for a bare field's).
         return render_policy(site, errors=error.messages, draft=draft, status=422)  # type: ignore[arg-type]
     session.commit()
     flash("Policy saved.")

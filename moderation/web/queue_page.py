@@ -168,7 +168,7 @@ def queue() -> str:
         site_id: current_thresholds(policy, from_models)
         for site_id, policy in {c.site_id: c.site.policy for c in items}.items()
     }
-    query = {name: value for name, value in request.args.items() if name != "cursor"}
+    query: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
     return render_template(
         "queue.html",
         tab=tab,

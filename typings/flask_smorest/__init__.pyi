@@ -1,0 +1,6 @@
+# flask-smorest ships no type information. What mypy cannot know without this: ``abort`` never
+# returns (so a view that aborts on a missing row goes on with the row, not ``None``).
+from typing import Any, NoReturn
+
+def abort(http_status_code: int, exc: Exception | None = None, **kwargs: Any) -> NoReturn: ...
+def __getattr__(name: str) -> Any: ...
