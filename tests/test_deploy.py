@@ -34,3 +34,14 @@ def test_nginx_buffers_bodies_and_limits_them_like_the_api() -> None:
     assert re.search(r"^\s*proxy_set_header X-Forwarded-For \$remote_addr;", conf, flags=re.M)
     assert directives["access_log"] == "off"
     assert conf.count("{") == conf.count("}")
+
+
+def test_the_env_example_does_not_override_composes_proxy_hop() -> None:
+    """Issue 17 item 8: ``.env.example`` set MODERATION_PROXY_HOPS=0, which compose's
+    ``${MODERATION_PROXY_HOPS:-1}`` takes over its 1: every client then looked like nginx."""
+    settings = {
+        line.split("=", 1)[0].strip(): line.split("=", 1)[1].strip()
+        for line in (REPO / ".env.example").read_text().splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    }
+    assert settings.get("MODERATION_PROXY_HOPS", "1") != "0"

@@ -137,7 +137,7 @@ def deliver(delivery_id: int, secret_key: str, last_attempt: bool, *, allow_priv
     if entry["error"] is not None:
         metrics.WEBHOOK_FAILURES.labels("yes" if status == DeliveryStatus.FAILED else "no").inc()
     if status == DeliveryStatus.PENDING:
-        logger.info("delivery %s failed, will retry: %s", delivery_id, entry["error"])
+        logger.warning("delivery %s failed, will retry: %s", delivery_id, entry["error"])
         raise WebhookDeliveryError(f"delivery {delivery_id}: {entry['error']}")
     if status == DeliveryStatus.FAILED:
         logger.warning("delivery %s failed for good: %s", delivery_id, entry["error"])

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.job import Job
+from rq.job_lifecycle import call_exception_handlers
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
+from moderation.exceptions import WebhookDeliveryError
 from moderation.queue import WEBHOOK_QUEUE, get_queue
 
 logger = logging.getLogger(__name__)
@@ -37,6 +41,15 @@ class DeliveryWorker(SimpleWorker):
 
     def _install_signal_handlers(self) -> None:
         """Signals go to the main thread, whose worker stops this one (see ``DeliveryPool``)."""
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """A receiver that failed is one log line (``delivery.deliver`` wrote it, with the
+        reason), not RQ's traceback of our own raise: a down receiver would fill the log with
+        tracebacks, one per attempt. Anything else is logged by RQ as before."""
+        if isinstance(exc_info[1], WebhookDeliveryError):
+            call_exception_handlers(self._exc_handlers, job, *exc_info)
+            return
+        super().handle_exception(job, *exc_info)
 
 
 class DeliveryPool:

@@ -64,8 +64,12 @@ class Readiness(MethodView):
 def require_metrics_token() -> None:
     """401 unless the request carries the configured metrics token (when there is one)."""
     token = current_app.config["METRICS_TOKEN"]
-    presented = request.headers.get("Authorization", "")
-    if token and not hmac.compare_digest(presented.encode(), f"Bearer {token}".encode()):
+    # The scheme is case-insensitive (RFC 9110 11.1): Prometheus and curl users write "bearer".
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if token and (
+        scheme.lower() != "bearer"
+        or not hmac.compare_digest(presented.strip().encode(), token.encode())
+    ):
         abort(
             401,
             message="GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.",

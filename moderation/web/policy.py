@@ -50,8 +50,8 @@ def words(raw: str | None) -> list[str]:
 def policy_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """The whole policy the form describes (it shows every key, so it replaces the policy)."""
     trusted = (form.get("trusted_after") or "").strip()
-    # Plain ASCII digits only, and few: int() takes "²" or "٣" as digits and raises on either,
-    # and on 5,000 digits; anything else goes to the schema as text, which refuses it (422).
+    # Plain ASCII digits only, and few: "²" passes isdigit() but int() raises on it, as on
+    # 5,000 digits; anything else goes to the schema as text, which refuses it (422).
     plain = trusted.isascii() and trusted.isdigit() and len(trusted) <= 9
     return {
         "thresholds": {

@@ -175,3 +175,15 @@ def test_metrics_need_the_token_when_one_is_set(app_config: dict[str, Any], keys
         assert "comments" not in refused.get_data(as_text=True)
     allowed = client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token"})
     assert allowed.status_code == 200 and "moderation_" in allowed.get_data(as_text=True)
+
+
+def test_the_metrics_scheme_is_case_insensitive(app_config: dict[str, Any]) -> None:
+    """Issue 17 item 8: ``bearer`` (lower case, RFC 9110) was refused with 401."""
+    from moderation import create_app
+
+    client = create_app({**app_config, "METRICS_TOKEN": "s3cret-scrape-token"}).test_client()
+    for scheme in ("bearer", "BEARER", "Bearer"):
+        answer = client.get("/metrics", headers={"Authorization": f"{scheme} s3cret-scrape-token"})
+        assert answer.status_code == 200, scheme
+    for header in ("Basic s3cret-scrape-token", "bearer wrong", "bearer", "s3cret-scrape-token"):
+        helpers.assert_error(client.get("/metrics", headers={"Authorization": header}), 401)

@@ -177,7 +177,13 @@ class RedisServer:
             return False
 
     def start(self) -> RedisServer:
-        """Start (or restart, on the same port) an empty server and wait for PING."""
+        """Start (or restart, on the same port) an empty server and wait for PING.
+
+        A server this object still runs is stopped first: starting over it would leave it
+        serving, unowned, after the test (``RedisServer(...).start()`` entered as a context, as
+        test_frozen_redis did, started two and stopped one).
+        """
+        self.stop()
         self.directory.mkdir(parents=True, exist_ok=True)
         self.child = Child(
             [

@@ -26,7 +26,7 @@ QUICK_SECONDS = 1.5
 
 def test_submissions_are_acknowledged_while_redis_hangs_and_scored_after(tmp_path: Path) -> None:
     with ExitStack() as stack:
-        redis = stack.enter_context(RedisServer(tmp_path / "redis").start())
+        redis = stack.enter_context(RedisServer(tmp_path / "redis"))
         service = stack.enter_context(Service(tmp_path, sqlite_url(tmp_path), redis.url))
         submit, moderator = service.create_site("blog")
         api = service.api()

@@ -126,3 +126,37 @@ def test_the_address_is_checked_again_when_the_delivery_is_sent(
     delivery = only_delivery(client, keys, hook)
     assert delivery["status"] == "pending" and delivery["attempts"] == 1
     assert delivery["log"][0]["error"].startswith("Refused: 127.0.0.1 is a loopback address")
+
+
+def test_a_failed_attempt_is_one_log_line_with_its_reason(
+    client: Any,
+    keys: Any,
+    work: Any,
+    receiver: Receiver,
+    app: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 17 item 8: each failed attempt logged RQ's whole traceback of our own raise."""
+    from rq.serializers import JSONSerializer
+
+    from workers.delivery_pool import DeliveryWorker
+
+    receiver.statuses = [500]
+    register(client, keys, receiver.url)
+    decided_comment(client, keys)  # `work` set the worker's context up; the pool's worker runs
+    connection = app.extensions["redis"]
+    worker = DeliveryWorker(
+        [queue.get_queue(connection, queue.WEBHOOK_QUEUE)],
+        connection=connection,
+        serializer=JSONSerializer,
+    )
+    with caplog.at_level("INFO"):
+        worker.work(burst=True)
+    assert len(receiver.requests) == 1
+    failures = [record for record in caplog.records if "failed" in record.getMessage()]
+    assert [record.getMessage() for record in failures] == [failures[0].getMessage()] and failures[
+        0
+    ].getMessage().endswith("will retry: HTTP 500")
+    assert not any(
+        record.exc_info or "Traceback" in record.getMessage() for record in caplog.records
+    )

@@ -104,3 +104,13 @@ def test_an_invalid_form_is_refused_whole_and_shown_with_its_errors(admin_page: 
 def test_a_site_token_of_an_admin_cannot_reach_another_site(admin_page: Page) -> None:
     assert admin_page.get("/moderate/sites/nowhere/policy").status_code == 404
     assert admin_page.get("/moderate/sites/shop/policy").status_code == 200  # all-sites admin
+
+
+def test_odd_digits_in_trusted_after_are_422_not_500(admin_page: Page) -> None:
+    """Issue 17 item 8: "²" passes str.isdigit() and int() raised on it, as on 5,000 digits."""
+    before = site_policy("blog")
+    for value in ("²", "9" * 5000, "1e3", "-0"):
+        response = admin_page.post_form("/moderate/sites/blog/policy", form(trusted_after=value))
+        assert response.status_code == 422, value[:10]
+        assert "The policy was not saved" in response.get_data(as_text=True)
+    assert site_policy("blog") == before
