@@ -20,6 +20,12 @@ READER = {"user_ip": "203.0.113.7", "user_agent": "Mozilla/5.0", "comment_type":
 
 
 @pytest.fixture
+def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
+    """A longer wait: a worker's first verdict takes over 5 s on a busy test machine."""
+    return {**app_config, "WAIT_MAX_MS": 30_000}
+
+
+@pytest.fixture
 def transport(app: Any) -> httpx.WSGITransport:
     return httpx.WSGITransport(app=app)
 
