@@ -1,6 +1,6 @@
 """Domains of comments a moderator rejected as spam: what the ``spam_domain`` signal counts.
 
-A moderator's decision is a spam rejection when ``moderation.learning.labels`` would turn it into
+A moderator's decision is a spam rejection when ``moderation.learning.feedback`` would turn it into
 ``spam = 1``: the ``spam`` action, or ``reject`` of a comment the policy's latest verdict held or
 rejected for the ``spam`` label. The comment's domains were found by the worker when it scored the
 comment (``Comment.link_domains``, already without citations, shared platforms and the site's own
@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.labels import SPAM
-from moderation.learning.labels import feedback_labels
+from moderation.learning.feedback import feedback_labels
 from moderation.storage import Actor, Comment, CommentStatus, Decision, SpamDomain
 
 

@@ -1,4 +1,4 @@
-"""The HTTP API: one blueprint per resource (``queries`` holds what several of them share)."""
+"""The HTTP API: one blueprint per resource, on the domain modules of ``moderation``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Moderators' decisions as labelled training data (see ``moderation.learning.labels``)."""
+"""Moderators' decisions as labelled training data (see ``moderation.learning.feedback``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask_smorest import Blueprint, abort
 
 from moderation.http.auth import authenticate
 from moderation.http.scope import site_scope
-from moderation.learning.labels import Split, feedback_rows
+from moderation.learning.feedback import Split, feedback_rows
 from moderation.schemas.feedback import FeedbackArgsSchema, FeedbackPageSchema
 from moderation.storage import Role, db
 

@@ -59,13 +59,13 @@ def feedback_export(out: IO[str], since: datetime | None, site: str | None, spli
 
     Each row: text, name, email, url, labels {label: 0|1}, source "feedback", comment_id,
     decided_at. Only each comment's latest moderator decision counts; see the label mapping
-    in ``moderation/learning/labels.py``.
+    in ``moderation/learning/feedback.py``.
     """
     from datetime import UTC
 
     from sqlalchemy import select
 
-    from moderation.learning.labels import Split, feedback_rows
+    from moderation.learning.feedback import Split, feedback_rows
     from moderation.storage import Site
 
     session = db.session()

@@ -8,7 +8,7 @@ the same channel as ``?wait=``, up to ``WAIT_MAX_MS``.
 
 Feedback (Akismet submit-spam/submit-ham, Perspective suggestscore, Coral's moderation events)
 becomes a moderator decision on the comment it is about (found by its client id, else by site
-and text), so ``moderation.learning.labels`` turns it into training labels exactly like a
+and text), so ``moderation.learning.feedback`` turns it into training labels exactly like a
 decision made in the review queue. The decision's ``note`` names where it came from
 (``akismet:submit-spam``, ``perspective:suggestscore``, ``coral:COMMENT_LEFT_MODERATION_QUEUE``)
 and its ``key_id`` the key that sent it. Feedback about a comment we never saw is stored as a

@@ -2,7 +2,7 @@
 
 Versions live in the ``model_versions`` table (bytes included), not in local files, so workers on
 any host load the same model. A version is registered as a ``candidate`` with its metrics on the
-held-out moderator feedback (``moderation.learning.labels``) next to the active version's on the
+held-out moderator feedback (``moderation.learning.feedback``) next to the active version's on the
 same rows; ``promote`` evaluates again on today's held-out rows and refuses a candidate that scores
 lower than the active version there (or that no held-out row can judge) unless forced. Every
 registration, promotion and rollback is written to ``model_events``.
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation.exceptions import Conflict, ModerationError, NotFound, PromotionRefused
-from moderation.learning.labels import Split, feedback_rows, holdout_boundary
+from moderation.learning.feedback import Split, feedback_rows, holdout_boundary
 from moderation.storage import ModelEvent, ModelStatus, ModelVersion, utcnow
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def ensure_baseline(session: Session, directory: Path | None = None) -> list[Mod
 
 
 def holdout(session: Session) -> list[dict[str, Any]]:
-    """The held-out feedback rows (see ``moderation.learning.labels``)."""
+    """The held-out feedback rows (see ``moderation.learning.feedback``)."""
     return [row for row, _ in feedback_rows(session, split=Split.HOLDOUT)]
 
 

@@ -131,7 +131,7 @@ def test_submit_spam_and_ham_are_moderator_feedback(akismet_client: Any, live_wo
         ("Never seen before, but fine.", "not_spam", "akismet:submit-ham"),
     ]
     assert all(d.key_id is not None for d in decisions)
-    from moderation.learning.labels import Split, feedback_rows
+    from moderation.learning.feedback import Split, feedback_rows
 
     labels = {row["text"]: row["labels"] for row, _ in feedback_rows(session, split=Split.ALL)}
     assert labels == {HAM: {"spam": 1}, "Never seen before, but fine.": {"spam": 0}}

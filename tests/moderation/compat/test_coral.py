@@ -218,7 +218,7 @@ def test_coral_moderators_decision_becomes_ours(
     decisions = db.session().scalars(select(Decision).where(Decision.actor == "moderator")).all()
     assert [(d.action, d.note) for d in decisions] == [("approve", f"coral:{LEFT}:event-1")]
     assert db.session().scalar(select(Comment.status)) == "approved"
-    from moderation.learning.labels import Split, feedback_rows
+    from moderation.learning.feedback import Split, feedback_rows
 
     rows = [row for row, _ in feedback_rows(db.session(), split=Split.ALL)]
     assert rows and rows[0]["labels"]["toxicity"] == 0

@@ -21,7 +21,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from moderation.decisions import record_verdict
-from moderation.learning.labels import feedback_labels
+from moderation.learning.feedback import feedback_labels
 from moderation.policy import Verdict
 from moderation.queue import SCORE_QUEUE, get_queue
 from moderation.storage import Comment, ModelEvent, ModelVersion, Score, Site, db
