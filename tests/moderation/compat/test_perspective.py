@@ -225,7 +225,7 @@ def test_suggest_score_is_a_suggestion_never_a_decision(
     after = session.get(Comment, before.id)
     assert (after.status, after.decided_by) == (before.status, "policy")
     assert session.scalar(select(Decision).where(Decision.actor == "moderator")) is None
-    from moderation.learning.labels import Split, feedback_rows
+    from moderation.learning.feedback import Split, feedback_rows
     from moderation.storage import Suggestion
 
     assert not list(feedback_rows(session, split=Split.ALL))
