@@ -27,13 +27,14 @@ from typing import Any
 
 from models.labels import SPAM, TOXICITY_LABELS
 from moderation.policy import FALLBACK_HOLD, merged
+from moderation.storage import Reason
 
 # Coral's default: toxic when the score is strictly greater than 0.8 (TOXICITY_THRESHOLD_DEFAULT).
 CORAL_THRESHOLD = 0.8
 # Where a score at the hold threshold lands: clearly above Coral's threshold.
 HELD_FLOOR = 0.81
 TOXICITY = "toxicity"
-WORD_REASONS = frozenset({"banned_word", "suspect_word"})
+WORD_REASONS = frozenset({Reason.BANNED_WORD, Reason.SUSPECT_WORD})
 HELD_STATUSES = frozenset({"held", "rejected"})
 
 

@@ -39,7 +39,7 @@ from moderation.compat.coral_secrets import live_secrets
 from moderation.compat.guards import BadInput, bad_string, clean_text, load_json, web_url
 from moderation.compat.markup import html_to_text
 from moderation.compat.observe import FAILED_CLOSED, TIMEOUT, note, observe
-from moderation.storage import Site, db
+from moderation.storage import Reason, Site, db
 from moderation.submissions import Submission, submit, wait_for_verdict
 
 T = TypeVar("T")
@@ -118,7 +118,7 @@ def moderate() -> Response:
     answer = wire.moderation_answer(comment.status, list(comment.reasons or []))
     if comment.status == "pending":
         note(TIMEOUT, FAILED_CLOSED)
-    elif "unscored" in (comment.reasons or []):
+    elif Reason.UNSCORED in (comment.reasons or []):
         note(FAILED_CLOSED)
     if answer is None:
         return no_content()

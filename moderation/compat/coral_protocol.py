@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from models.labels import SPAM, TOXICITY_LABELS
+from moderation.storage import CommentStatus, Reason
 
 SIGNATURE_HEADER = "X-Coral-Signature"
 SIGNATURE_SCHEME = "sha256="
@@ -49,7 +50,7 @@ FLAG_REASONS = {
 # Our reason → Coral's rejection reason code; the first reason with a code wins.
 REJECTION_CODES = {
     SPAM: "SPAM",
-    "banned_word": "BANNED_WORD",
+    Reason.BANNED_WORD: "BANNED_WORD",
     "identity_attack": "HATE_SPEECH",
     "threat": "ABUSIVE",
     "insult": "ABUSIVE",
@@ -166,11 +167,12 @@ def flags(reasons: list[str]) -> list[dict[str, str]]:
 
 def moderation_answer(status: str, reasons: list[str]) -> dict[str, Any] | None:
     """Coral's answer for our verdict; None means 204 (no action)."""
-    if status == "approved":
+    if status == CommentStatus.APPROVED:
         return None
-    if status == "pending" or "unscored" in reasons:
+    if status == CommentStatus.PENDING or Reason.UNSCORED in reasons:
         return {"status": "SYSTEM_WITHHELD"}
-    answer: dict[str, Any] = {"status": "REJECTED" if status == "rejected" else "SYSTEM_WITHHELD"}
+    rejected = status == CommentStatus.REJECTED
+    answer: dict[str, Any] = {"status": "REJECTED" if rejected else "SYSTEM_WITHHELD"}
     if found := flags(reasons):
         answer["actions"] = found
     if status == "rejected":
