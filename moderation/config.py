@@ -38,6 +38,9 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "WEBHOOKS_ALLOW_PRIVATE": (False, bool),
     "WEBHOOKS_PER_SITE": (10, int),
     "DELIVERY_THREADS": (4, int),
+    # Deliveries of one site in flight at once, across all workers (workers/lanes.py): one
+    # site's slow receivers hold at most this many delivery threads.
+    "WEBHOOK_LANE_PER_SITE": (2, int),
     "PROXY_HOPS": (0, int),
     # Submissions per client IP; every request per client IP; every request per key (limits syntax).
     "RATE_LIMIT_SUBMIT": ("60 per minute", str),

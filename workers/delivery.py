@@ -19,10 +19,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from moderation import metrics, queue
 from moderation.exceptions import WebhookDeliveryError
 from moderation.queue import ATTEMPT_IN_PROGRESS
-from moderation.storage import DeliveryStatus, WebhookDelivery, db, utcnow
+from moderation.storage import DeliveryStatus, Webhook, WebhookDelivery, db, utcnow
 from moderation.webhooks import SIGNATURE_HEADER, signature, signing_secrets
 from workers import outbound
 
@@ -120,6 +122,16 @@ def record(delivery_id: int, entry: dict[str, Any], last_attempt: bool) -> str:
         elif last_attempt or delivery.attempts >= max_attempts():
             delivery.status = DeliveryStatus.FAILED
         return delivery.status
+
+
+def site_of(delivery_id: int) -> int | None:
+    """The site whose webhook a delivery goes to (its lane, ``workers.lanes``); None if gone."""
+    with db.transaction() as session:
+        return session.scalar(
+            select(Webhook.site_id)
+            .join(WebhookDelivery, WebhookDelivery.webhook_id == Webhook.id)
+            .where(WebhookDelivery.id == delivery_id)
+        )
 
 
 def deliver(delivery_id: int, secret_key: str, last_attempt: bool, *, allow_private: bool) -> str:

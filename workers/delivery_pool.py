@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.job_lifecycle import call_exception_handlers
 from rq.serializers import JSONSerializer
@@ -27,6 +28,8 @@ from rq.timeouts import TimerDeathPenalty
 
 from moderation.exceptions import WebhookDeliveryError
 from moderation.queue import WEBHOOK_QUEUE, get_queue
+from workers.delivery import site_of
+from workers.lanes import BOUNCE_SECONDS, SiteLanes
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +38,39 @@ POLL_SECONDS = 5
 
 
 class DeliveryWorker(SimpleWorker):
-    """An RQ worker that can run in a thread that is not the main one."""
+    """An RQ worker that can run in a thread that is not the main one, and keeps each site in
+    its lane (``workers.lanes``) when ``lanes`` is set."""
 
     death_penalty_class = TimerDeathPenalty
+    lanes: SiteLanes | None = None
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Send the delivery if its site's lane has room; else put it back on the schedule."""
+        site_id = site_of(int(job.args[0])) if self.lanes is not None and job.args else None
+        if site_id is None or self.lanes is None:
+            super().execute_job(job, queue)
+            return
+        if not self.lanes.acquire(site_id, job.id):
+            self.bounce(job, queue)
+            return
+        try:
+            super().execute_job(job, queue)
+        finally:
+            self.lanes.release(site_id, job.id)
+
+    def bounce(self, job: Job, queue: Queue) -> None:
+        """Schedule ``job`` again in ``BOUNCE_SECONDS``, untouched: no attempt, no retry spent.
+
+        RQ moved it to the queue's intermediate list when it was dequeued; it leaves that list
+        in the same transaction, so RQ's clean-up never finds it there and enqueues it twice.
+        """
+        with self.connection.pipeline() as pipeline:
+            pipeline.lrem(queue.intermediate_queue_key, 1, job.id)
+            queue.schedule_job(
+                job, datetime.now(UTC) + timedelta(seconds=BOUNCE_SECONDS), pipeline=pipeline
+            )
+            pipeline.execute()
+        logger.debug("delivery job %s waits: its site's lane is full", job.id)
 
     def _install_signal_handlers(self) -> None:
         """Signals go to the main thread, whose worker stops this one (see ``DeliveryPool``)."""
@@ -55,9 +88,11 @@ class DeliveryWorker(SimpleWorker):
 class DeliveryPool:
     """``size`` threads serving the webhook queue until ``stop``."""
 
-    def __init__(self, redis_url: str, size: int) -> None:
+    def __init__(self, redis_url: str, size: int, per_site: int = 0) -> None:
         self.redis_url = redis_url
         self.size = size
+        # Deliveries of one site at once, across every worker (0: no lanes).
+        self.per_site = per_site
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.workers: list[DeliveryWorker] = []
@@ -80,6 +115,8 @@ class DeliveryPool:
                 serializer=JSONSerializer,
                 worker_ttl=POLL_SECONDS + 15,
             )
+            if self.per_site > 0:
+                worker.lanes = SiteLanes(connection, self.per_site)
             self.workers.append(worker)
             try:
                 worker.work(logging_level="WARNING")

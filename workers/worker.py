@@ -139,7 +139,13 @@ def run(config: dict[str, Any], *, burst: bool = False, sweeper: bool = True) ->
     names = [name for name in WORKER_QUEUES if burst or name != WEBHOOK_QUEUE]
     queues = [get_queue(connection, name) for name in names]
     stop = threading.Event()
-    pool = None if burst else DeliveryPool(config["REDIS_URL"], config["DELIVERY_THREADS"]).start()
+    pool = (
+        None
+        if burst
+        else DeliveryPool(
+            config["REDIS_URL"], config["DELIVERY_THREADS"], config["WEBHOOK_LANE_PER_SITE"]
+        ).start()
+    )
     if sweeper and not burst:
         threading.Thread(
             target=run_sweeper,

@@ -25,7 +25,7 @@ from flask.cli import FlaskGroup
 
 from moderation import config as settings
 from moderation import logs
-from moderation.cli import admin, learning, models, service
+from moderation.cli import admin, front, learning, models, service
 from moderation.exceptions import ModerationError
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ main = ModerationGroup(
     ],
     help="Self-hosted comment moderation: run the service, manage sites and keys, train models.",
 )
-for command in (service.up, service.serve, service.worker, *models.COMMANDS):
+for command in (service.up, service.serve, service.worker, front.front, *models.COMMANDS):
     main.add_command(command)
 
 

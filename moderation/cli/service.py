@@ -19,10 +19,13 @@ from sqlalchemy import select
 
 from moderation import config as settings
 from moderation import metrics
+from moderation.exceptions import ConfigurationError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 UP_THREADS = 16
+# gunicorn's socket under `up`, in the state folder (cli/front.py is its only client).
+API_SOCKET = "api.sock"
 
 
 @click.command("serve")
@@ -30,14 +33,18 @@ UP_THREADS = 16
 @click.option("--port", default=DEFAULT_PORT, show_default=True)
 @click.option("--workers", default=3, show_default=True, help="gunicorn worker processes.")
 @click.option("--threads", default=4, show_default=True, help="Threads per worker (for ?wait=).")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--unix-socket", default=None, help="Listen on this Unix socket, not host:port.")
+def serve(host: str, port: int, workers: int, threads: int, unix_socket: str | None) -> None:
     """Run the API under gunicorn."""
     # Fail here, with a clear message, rather than in every gunicorn worker.
     config = checked_settings()
     if not metrics.multiprocess_directory():
         # Under `up` the folder is set (and the workers write to it too); alone, serve makes one.
         metrics.prepare_multiprocess_directory(config["STATE_DIR"])
-    os.execvp(sys.executable, gunicorn_command("moderation.wsgi:app", host, port, workers, threads))
+    command = gunicorn_command("moderation.wsgi:app", host, port, workers, threads)
+    if unix_socket:
+        command[command.index("--bind") + 1] = f"unix:{unix_socket}"
+    os.execvp(sys.executable, command)
 
 
 def checked_settings() -> dict[str, Any]:
@@ -184,11 +191,18 @@ def run_up(
         env[metrics.MULTIPROCESS_VARIABLE] = str(metrics.prepare_multiprocess_directory(data_dir))
         upgrade(config["DATABASE_URL"])
         keys = first_start(config)
-        # 2 processes x 16 threads: clients that send their bodies slowly each hold a thread
-        # (moderation/server.py); ten of them leave most threads free (tests/system/test_up.py).
-        serve_args = ["serve", "--host", host, "--port", str(port), "--workers", "2"]
+        # gunicorn on a Unix socket only `front` reaches: front buffers each request whole, so
+        # a client trickling its body holds no gunicorn thread (cli/front.py, issue 17 item 2).
+        api_socket = data_dir.resolve() / API_SOCKET
+        if len(str(api_socket)) > 100:
+            raise ConfigurationError(f"socket path too long for Unix sockets: {api_socket}")
+        api_socket.unlink(missing_ok=True)
+        serve_args = ["serve", "--unix-socket", str(api_socket), "--workers", "2"]
         serve_args += ["--threads", str(UP_THREADS)]
-        parts.append(Program("api", serve_args, env).start())
+        api_env = {**env, "MODERATION_PROXY_HOPS": str(config["PROXY_HOPS"] + 1)}
+        parts.append(Program("api", serve_args, api_env).start())
+        front_args = ["front", "--host", host, "--port", str(port)]
+        parts.append(Program("front", [*front_args, "--upstream", str(api_socket)], env).start())
         parts += [Program(f"worker {n + 1}", ["worker"], env).start() for n in range(worker_count)]
     except KeyboardInterrupt:
         stop_all(parts)
