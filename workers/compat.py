@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from redis import Redis
 from rq import get_current_job
 
+from models.language import route
 from models.record import CommentRecord
 from models.text import normalize
 from moderation.compat.spans import sentences, to_utf16
@@ -33,6 +34,7 @@ from moderation.compat.transient import HANDOFF_SECONDS, ask_channel, text_chann
 from moderation.policy import decide
 from moderation.storage import Comment, db
 from workers.context import current
+from workers.routing import declared_languages, route_comment
 
 if TYPE_CHECKING:
     from models.scorer import Scorer
@@ -103,11 +105,21 @@ def score_transient(token: str) -> dict[str, Any]:
         return {"error": "gone"}
     context = current()
     context.refresh()
+    policy = received.get("policy")
     try:
-        model = context.model()
+        # Routed as the worker routes a stored comment: the request's languages, the detector,
+        # the site's declared languages.
+        routed = route(
+            text,
+            context.model(),
+            requested=[c for c in received.get("languages") or () if isinstance(c, str)],
+            declared=declared_languages(policy if isinstance(policy, dict) else None),
+        )
+        if routed.scorer is None:
+            return {"error": "unread", "language": routed.language}
+        model = routed.scorer
         scores = model.score([CommentRecord(text=text)])[0]
         spans = span_scores(model, text, scores) if received.get("spans") else []
-        policy = received.get("policy")
         verdict = (
             decide(scores, policy, model.thresholds, text=text, normalize=normalize)
             if isinstance(policy, dict)
@@ -117,7 +129,11 @@ def score_transient(token: str) -> dict[str, Any]:
         # The type only: a message could quote the text.
         logger.error("transient scoring failed: %s", type(error).__name__)
         return {"error": "scoring_failed"}
-    answer: dict[str, Any] = {"scores": scores, "spans": [list(span) for span in spans]}
+    answer: dict[str, Any] = {
+        "scores": scores,
+        "spans": [list(span) for span in spans],
+        "language": routed.language,
+    }
     if verdict is not None:
         answer["thresholds"] = dict(model.thresholds)
         answer["verdict"] = {"status": verdict.status, "reasons": list(verdict.reasons)}
@@ -131,4 +147,7 @@ def score_spans(comment_id: str) -> list[list[Any]]:
         if comment is None or not comment.scores:
             return []
         text, whole = comment.text, dict(comment.scores)
-    return [list(span) for span in span_scores(current().model(), text, whole)]
+    model = route_comment(comment_id, text, current().model()).scorer
+    if model is None:
+        return []
+    return [list(span) for span in span_scores(model, text, whole)]

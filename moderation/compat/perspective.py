@@ -48,7 +48,7 @@ from moderation.compat.observe import observe
 from moderation.compat.spans import sentences, to_utf16
 from moderation.compat.submissions import find_comment, is_unscored
 from moderation.compat.suggestions import record_suggestion
-from moderation.compat.transient import NoScore, score_text, span_scores
+from moderation.compat.transient import NoScore, Unread, score_text, span_scores
 from moderation.http.limits import find_keys_with, retry_after_seconds
 from moderation.keys import find_key
 from moderation.storage import ApiKey, ModelStatus, ModelVersion, Role, db
@@ -173,10 +173,27 @@ def readable_text(text: str, kind: str) -> str:
     return text
 
 
+def catalog() -> dict[str, tuple[str, ...]]:
+    """The shipped models' languages and their labels (the manifest, read as JSON)."""
+    from models.catalog import language_labels
+
+    return language_labels()
+
+
+def scored_language(model_versions: dict[str, str] | None) -> str:
+    """The language whose model scored a stored comment: its ``toxicity-<code>`` model's, else
+    English (``models.languages`` names each language's model so)."""
+    for name in model_versions or {}:
+        if name.startswith("toxicity-"):
+            return name.removeprefix("toxicity-")
+    return "en"
+
+
 def stored_scores(
     key: ApiKey, analyze: wire.AnalyzeRequest, text: str
-) -> tuple[dict[str, float], list[Any]]:
-    """Store the comment, wait for its verdict and (if asked) its sentence scores."""
+) -> tuple[dict[str, float], list[Any], str]:
+    """Store the comment, wait for its verdict and (if asked) its sentence scores; and the
+    language that scored it."""
     started = time.monotonic()
     assert key.site is not None
     submission = Submission(
@@ -189,25 +206,36 @@ def stored_scores(
     comment = submit_and_wait(db.session(), key.site, submission)
     if is_unscored(comment) or not comment.scores:
         raise wire.unavailable("The comment was not scored in time; retry later.")
-    holds = hold_thresholds(key.site.policy, active_thresholds())
+    language = scored_language(comment.model_versions)
+    model_holds = active_thresholds() if language == "en" else language_thresholds(language)
+    holds = hold_thresholds(key.site.policy, model_holds)
     scores = policy_scores(comment.scores, holds, comment.status, comment.reasons or [])
     if not analyze.span_annotations:
-        return scores, []
+        return scores, [], language
     found = list(sentences(text))
     if len(found) <= 1:
-        return scores, [[*to_utf16(text, 0, len(text)), scores]]
+        return scores, [[*to_utf16(text, 0, len(text)), scores]], language
     deadline = started + current_app.config["WAIT_MAX_MS"] / 1000
     try:
         spans = span_scores(current_app.extensions["redis"], comment.id, deadline)
     except NoScore:
         raise wire.unavailable("The span scores were not ready in time; retry later.") from None
-    return scores, [[begin, end, policy_scores(values, holds)] for begin, end, values in spans]
+    spans = [[begin, end, policy_scores(values, holds)] for begin, end, values in spans]
+    return scores, spans, language
+
+
+def language_thresholds(language: str) -> dict[str, float]:
+    """A language model's hold thresholds, from the shipped manifest (``models.catalog``)."""
+    from models.catalog import language_thresholds as shipped
+
+    return shipped(language)
 
 
 def transient_scores(
     key: ApiKey, analyze: wire.AnalyzeRequest, text: str
-) -> tuple[dict[str, float], list[Any]]:
-    """Scores without storing anything (``doNotStore``), on the site's policy scale."""
+) -> tuple[dict[str, float], list[Any], str]:
+    """Scores without storing anything (``doNotStore``), on the site's policy scale; and the
+    language that scored them."""
     assert key.site is not None
     try:
         scored = score_text(
@@ -216,31 +244,41 @@ def transient_scores(
             current_app.config["WAIT_MAX_MS"],
             spans=analyze.span_annotations,
             policy=dict(key.site.policy or {}),
+            languages=analyze.languages,
         )
     except NoScore:
         raise wire.unavailable("The comment was not scored in time; retry later.") from None
+    except Unread as unread:
+        # As Perspective answers a detected language it has no model for.
+        names = ", ".join(wanted.attribute for wanted in analyze.attributes) or "TOXICITY"
+        raise wire.invalid(
+            f"Attribute {names} does not support request languages: {unread.language}",
+            wire.ErrorType.LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE,
+        ) from None
     holds = hold_thresholds(key.site.policy, scored.get("thresholds") or active_thresholds())
     verdict = scored.get("verdict") or {}
     scores = policy_scores(
         scored["scores"], holds, verdict.get("status"), verdict.get("reasons", [])
     )
     spans = [[begin, end, policy_scores(values, holds)] for begin, end, values in scored["spans"]]
-    return scores, spans
+    return scores, spans, str(scored.get("language") or "en")
 
 
 @blp.post("/comments:analyze")
 def analyze() -> Response:
     """Scores for the requested attributes (and sentence spans, UTF-16 offsets)."""
     key = site_key()
-    analyze = wire.parse_analyze(json_body())
+    languages = catalog()
+    analyze = wire.parse_analyze(json_body(), languages)
     text = readable_text(analyze.text, analyze.text_type)
     score = transient_scores if analyze.do_not_store else stored_scores
     if analyze.span_annotations:
         with span_slot(key):
-            scores, spans = score(key, analyze, text)
+            scores, spans, language = score(key, analyze, text)
     else:
-        scores, spans = score(key, analyze, text)
-    return answer(wire.analyze_response(analyze, scores, [tuple(span) for span in spans]))
+        scores, spans, language = score(key, analyze, text)
+    found = [tuple(span) for span in spans]
+    return answer(wire.analyze_response(analyze, scores, found, language, languages))
 
 
 def suggested_action(labels: dict[str, float]) -> str:

@@ -14,6 +14,7 @@ Scores are ``PROBABILITY``; span offsets are UTF-16 code units, ``end`` exclusiv
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -24,8 +25,11 @@ ANALYZER_ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error
 ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo"
 # Perspective's limit: 20 KB of UTF-8.
 MAX_TEXT_BYTES = 20 * 1024
-# The models read English; Perspective's language codes, lower case.
+# The languages answered when nothing else is known; Perspective's language codes, lower case.
 SUPPORTED_LANGUAGES = ("en",)
+# {language: the labels its model scores}: English alone unless the caller passes the shipped
+# catalog (``models.catalog.language_labels``).
+ENGLISH_ONLY: Mapping[str, Sequence[str]] = {"en": LABELS}
 SCORE_TYPE = "PROBABILITY"
 TEXT_TYPES = ("PLAIN_TEXT", "HTML")
 # Perspective attribute name -> our label: the names are the same, in capitals.
@@ -126,6 +130,7 @@ class AnalyzeRequest:
     languages: tuple[str, ...]
     span_annotations: bool = False
     do_not_store: bool = False
+    drop_unsupported: bool = False
     client_token: str | None = None
     session_id: str | None = None
     community_id: str | None = None
@@ -223,14 +228,27 @@ def checked_languages(value: Any) -> tuple[str, ...]:
     return tuple(item.strip().lower() for item in value)
 
 
-def requested_attributes(value: Any, languages: tuple[str, ...], drop: bool) -> list[Requested]:
-    """The attributes to score; unknown ones (all, for an unread language) are errors or drops."""
+def base_language(code: str) -> str:
+    """``"pt-br"`` -> ``"pt"``."""
+    return code.replace("_", "-").split("-")[0]
+
+
+def requested_attributes(
+    value: Any,
+    languages: tuple[str, ...],
+    drop: bool,
+    catalog: Mapping[str, Sequence[str]] = ENGLISH_ONLY,
+) -> list[Requested]:
+    """The attributes to score; unknown ones, and those the request's language has no model
+    for (the first requested language with a model is the one that scores), are errors or
+    drops (``dropUnsupportedAttributes``)."""
     if value is None or (isinstance(value, dict) and not value):
         raise invalid(
             "At least one requested attribute is needed.", ErrorType.NO_REQUESTED_ATTRIBUTES
         )
     attributes = _object(value, "requestedAttributes")
-    unread = [lang for lang in languages if lang.split("-")[0] not in SUPPORTED_LANGUAGES]
+    readable = [base_language(lang) for lang in languages if base_language(lang) in catalog]
+    scored = set(catalog[readable[0]]) if readable else set()
     requested = []
     for name, config in attributes.items():
         path = f"requestedAttributes[{name!r}]"
@@ -244,7 +262,7 @@ def requested_attributes(value: Any, languages: tuple[str, ...], drop: bool) -> 
         if threshold is not None and not (valid_number and 0 <= threshold <= 1):
             raise invalid(f"Invalid value at '{path}.scoreThreshold': expected 0 to 1.")
         label = ATTRIBUTES.get(name)
-        if label is None or (languages and len(unread) == len(languages)):
+        if label is None or (languages and label not in scored):
             if drop:
                 continue
             if label is None:
@@ -261,15 +279,18 @@ def requested_attributes(value: Any, languages: tuple[str, ...], drop: bool) -> 
     return requested
 
 
-def parse_analyze(body: Any) -> AnalyzeRequest:
-    """An ``AnalyzeCommentRequest``, checked; raises :class:`PerspectiveError` (400) if invalid."""
+def parse_analyze(body: Any, catalog: Mapping[str, Sequence[str]] = ENGLISH_ONLY) -> AnalyzeRequest:
+    """An ``AnalyzeCommentRequest``, checked; raises :class:`PerspectiveError` (400) if invalid.
+
+    ``catalog`` is ``{language: labels}`` of the shipped models (``models.catalog``).
+    """
     body = _object(body, "request")
     _known_fields(body, ANALYZE_FIELDS)
     text, kind = checked_text(body.get("comment"))
     context = checked_context(body.get("context"))
     languages = checked_languages(body.get("languages"))
     drop = _boolean(body, "dropUnsupportedAttributes")
-    attributes = requested_attributes(body.get("requestedAttributes"), languages, drop)
+    attributes = requested_attributes(body.get("requestedAttributes"), languages, drop, catalog)
     return AnalyzeRequest(
         text=text,
         text_type=kind,
@@ -277,6 +298,7 @@ def parse_analyze(body: Any) -> AnalyzeRequest:
         languages=languages,
         span_annotations=_boolean(body, "spanAnnotations"),
         do_not_store=_boolean(body, "doNotStore"),
+        drop_unsupported=drop,
         client_token=_string(body, "clientToken", "clientToken"),
         session_id=_string(body, "sessionId", "sessionId"),
         community_id=_string(body, "communityId", "communityId"),
@@ -332,15 +354,28 @@ def analyze_response(
     request: AnalyzeRequest,
     scores: dict[str, float],
     spans: list[tuple[int, int, dict[str, float]]] | None = None,
+    language: str | None = None,
+    catalog: Mapping[str, Sequence[str]] = ENGLISH_ONLY,
 ) -> dict[str, Any]:
     """The ``AnalyzeCommentResponse`` for ``scores`` (label → p) and UTF-16 ``spans``.
 
     Each span is ``(begin, end, {label: p})``. A score below the attribute's ``scoreThreshold``
-    is left out; an attribute left with nothing is left out entirely. A score that is missing or
-    not finite is an error, never a guess.
+    is left out; an attribute left with nothing is left out entirely. ``language`` is the one
+    whose model scored the comment (``detectedLanguages``); an attribute that language's model
+    does not score is left out under ``dropUnsupportedAttributes``, else the answer is
+    Perspective's LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE. Any other missing or non-finite score is
+    an error, never a guess.
     """
     attribute_scores: dict[str, Any] = {}
+    scored = set(catalog.get(language or "en", ()))
     for wanted in request.attributes:
+        if language is not None and wanted.label not in scored and wanted.label not in scores:
+            if request.drop_unsupported:
+                continue
+            raise invalid(
+                f"Attribute {wanted.attribute} does not support request languages: {language}",
+                ErrorType.LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE,
+            )
         value = scores.get(wanted.label)
         if value is None or not math.isfinite(value):
             raise unavailable(f"No score for {wanted.attribute}; retry later.")
@@ -358,8 +393,10 @@ def analyze_response(
             attribute_scores[wanted.attribute] = entry
     answer: dict[str, Any] = {
         "attributeScores": attribute_scores,
-        "languages": list(request.languages or SUPPORTED_LANGUAGES),
+        "languages": list(request.languages or ([language] if language else SUPPORTED_LANGUAGES)),
     }
+    if language is not None:
+        answer["detectedLanguages"] = [language]
     if request.client_token is not None:
         answer["clientToken"] = request.client_token
     return answer

@@ -20,6 +20,7 @@ import contextlib
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from redis import Redis
@@ -41,6 +42,14 @@ BLOCK_SLICE_MS = 1000
 
 class NoScore(Exception):
     """No score in time (or Redis is unreachable); the caller answers 503, never a guess."""
+
+
+class Unread(Exception):
+    """The text is in a language no model reads (``language``): nothing to answer with."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(f"no model reads {language}")
+        self.language = language
 
 
 def ask_channel(token: str) -> str:
@@ -94,13 +103,15 @@ def forget(connection: Redis, job_id: str) -> None:
 
 def score_text(
     connection: Redis, text: str, wait_ms: int, *, spans: bool,
-    policy: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None, languages: Sequence[str] = (),
 ) -> dict[str, Any]:  # fmt: skip
     """``{"scores": {label: p}, "spans": [[begin, end, {label: p}]]}`` for ``text``, not stored.
 
     With ``policy`` (a site's), also ``thresholds`` and the policy's ``verdict`` on the text
-    (``workers.compat.score_transient``). Raises :class:`NoScore` when no worker answered within
-    ``wait_ms`` or scoring failed.
+    (``workers.compat.score_transient``); ``languages`` (the request's) route it as the worker
+    routes every comment, and the answer's ``language`` is the one that scored it. Raises
+    :class:`NoScore` when no worker answered within ``wait_ms`` or scoring failed, and
+    :class:`Unread` when no model reads the text's language.
     """
     token = secrets.token_urlsafe(18)
     job_id = f"transient-{token}"
@@ -117,7 +128,9 @@ def score_text(
             pubsub,
             connection,
             token,
-            json.dumps({"text": text, "spans": spans, "policy": policy}),
+            json.dumps(
+                {"text": text, "spans": spans, "policy": policy, "languages": list(languages)}
+            ),
             deadline,
         )
         answer = wait_for_result(connection, job_id, deadline)
@@ -128,6 +141,8 @@ def score_text(
             with contextlib.suppress(RedisError):
                 pubsub.close()
         forget(connection, job_id)
+    if isinstance(answer, dict) and answer.get("error") == "unread":
+        raise Unread(str(answer.get("language") or "und"))
     if not isinstance(answer, dict) or "scores" not in answer:
         raise NoScore("scoring failed")
     return answer

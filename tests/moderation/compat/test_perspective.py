@@ -61,7 +61,8 @@ def test_coral_request_is_scored_and_never_stored(
     response = analyze(client, keys.plain["blog"], CORAL)
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
-    assert set(body) == {"attributeScores", "languages"} and body["languages"] == ["en"]
+    assert set(body) == {"attributeScores", "languages", "detectedLanguages"}
+    assert body["languages"] == ["en"] and body["detectedLanguages"] == ["en"]
     summary = body["attributeScores"]["TOXICITY"]["summaryScore"]
     assert summary["type"] == "PROBABILITY" and summary["value"] > 0.5
     # Never stored: no row anywhere, nothing left in Redis that holds the text, no log line.
@@ -154,7 +155,7 @@ def test_html_comment_is_read_as_text(client: Any, keys: Any, live_worker: None)
             {
                 "comment": {"text": "hi"},
                 "requestedAttributes": {"TOXICITY": {}},
-                "languages": ["fr"],
+                "languages": ["nl"],  # no Dutch model (French has one)
             },
             "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
         ),
