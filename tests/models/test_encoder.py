@@ -139,3 +139,21 @@ def test_setting_selects_the_linear_only_path(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("MODERATION_ENCODER", "sometimes")
     with pytest.raises(ValueError, match="MODERATION_ENCODER"):
         load_scorer()
+
+
+def test_each_mode_scores_against_its_own_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the encoder on, the combined scores' thresholds (manifest encoder.thresholds) apply;
+    spam, which the encoder never scores, keeps the linear one."""
+    entry = _entry()
+    if not entry.get("thresholds"):
+        pytest.skip("the shipped encoder carries no thresholds of its own")
+    from models.artifacts import load_scorer, read_manifest
+
+    manifest = read_manifest(ARTIFACTS)
+    monkeypatch.setenv("MODERATION_ENCODER", "off")
+    assert load_scorer().thresholds == {k: float(v) for k, v in manifest["thresholds"].items()}
+    monkeypatch.setenv("MODERATION_ENCODER", "stack")
+    on = load_scorer().thresholds
+    for label, value in entry["thresholds"].items():
+        assert on[label] == float(value)
+    assert on["spam"] == float(manifest["thresholds"]["spam"])
