@@ -13,15 +13,15 @@ under one slow receiver's deadline, on a loaded 2-core machine.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
 
 from tests import receivers
 from tests.receivers import RawReceiver, Receiver
-from tests.system.processes import RedisServer, Service
-from tests.system.test_webhook_receivers import Running, wait_for
+
+# The processes of the hostile-receiver tests, started afresh for this module.
+from tests.system.test_webhook_receivers import Running, running, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -29,25 +29,8 @@ pytestmark = pytest.mark.slow
 BOUND_SECONDS = 10.0
 
 
-@pytest.fixture
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    directory = tmp_path_factory.mktemp("lanes")
-    with ExitStack() as stack:
-        redis = stack.enter_context(RedisServer(directory / "redis"))
-        service = stack.enter_context(
-            Service(directory, f"sqlite:///{directory / 'moderation.db'}", redis.url,
-                    webhooks_allow_private="true", sweep_after_seconds=60)
-        )  # fmt: skip
-        service.cli("db", "upgrade")
-        admin = service.cli("keys", "create", "--role", "admin").strip()
-        api = service.api(wait=False)
-        worker = service.worker()
-        api.wait()
-        yield Running(service, api, worker, admin)
-
-
 def test_slow_receivers_of_one_site_do_not_delay_another_sites_deliveries(
-    running: Running,
+    running: Running,  # noqa: F811  (the imported fixture)
 ) -> None:
     running.site("slowsite")
     running.site("fastsite")
