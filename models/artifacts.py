@@ -153,7 +153,7 @@ def load_scorer(directory: str | Path | None = None) -> Scorer:
     models, manifest = load_models(directory)
     d = Path(directory) if directory is not None else ARTIFACTS_DIR
     scorer = Scorer(models, manifest, encoder=load_encoder(d, manifest))
-    scorer.languages = load_languages(d, manifest, scorer)
+    scorer.languages = load_languages(d, manifest, scorer, load_model)
     return scorer
 
 

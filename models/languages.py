@@ -18,11 +18,10 @@ loads whole)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from models.artifacts import load_model
 from models.labels import SPAM
 from models.scorer import LinearLabels, Scorer
 
@@ -61,25 +60,21 @@ class LanguageScorer(Scorer):
 
 
 def load_languages(
-    directory: str | Path, manifest: Mapping[str, Any], english: Scorer
+    directory: str | Path,
+    manifest: Mapping[str, Any],
+    english: Scorer,
+    load: Callable[[Path, str], Any],
 ) -> dict[str, Scorer]:
-    """Every language model the manifest lists, checked against its checksum, by code."""
+    """Every language model the manifest lists, by code.
+
+    ``load(path, sha256)`` reads one artifact, checked (``models.artifacts.load_model``: passed
+    in, so this module and the artifacts module do not import each other).
+    """
     d = Path(directory)
     out: dict[str, Scorer] = {}
     for code, entry in (manifest.get(MANIFEST_KEY) or {}).items():
         artifact = _loaded.get(entry["sha256"])
         if artifact is None:
-            artifact = _loaded[entry["sha256"]] = load_model(d / entry["file"], entry["sha256"])
+            artifact = _loaded[entry["sha256"]] = load(d / entry["file"], entry["sha256"])
         out[code] = LanguageScorer(code, artifact, entry, english)
     return out
-
-
-def shipped_languages(english: Scorer) -> dict[str, Scorer]:
-    """The shipped language models beside ``english`` (a scorer built from stored versions)."""
-    from models.artifacts import ARTIFACTS_DIR, read_manifest
-
-    try:
-        manifest = read_manifest(ARTIFACTS_DIR)
-    except FileNotFoundError:
-        return {}
-    return load_languages(ARTIFACTS_DIR, manifest, english)

@@ -47,10 +47,20 @@ def build_scorer(stored: Sequence[StoredModel], loaded: Mapping[str, Any] | None
     }
     scorer = Scorer(artifacts, manifest, encoder=shipped_encoder())
     # The languages are not versioned in the registry yet: the shipped ones serve beside it.
-    from models.languages import shipped_languages
-
     scorer.languages = shipped_languages(scorer)
     return scorer
+
+
+def shipped_languages(english: Scorer) -> dict[str, Scorer]:
+    """The shipped language models (``models.languages``) beside a registry-built scorer."""
+    from models.artifacts import ARTIFACTS_DIR, load_model, read_manifest
+    from models.languages import load_languages
+
+    try:
+        manifest = read_manifest(ARTIFACTS_DIR)
+    except FileNotFoundError:
+        return {}
+    return load_languages(ARTIFACTS_DIR, manifest, english, load_model)
 
 
 def shipped_encoder() -> Any:
