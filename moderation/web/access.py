@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import delete
 
 from moderation.http.auth import Principal, permits, principal_of
 from moderation.http.inputs import text_problem
@@ -88,6 +89,8 @@ def sign_in(token: str) -> ApiKey | None:
         return None
     secret = secrets.token_urlsafe(32)
     now = utcnow()
+    # Sessions that lapsed a day ago are of no use even to the audit: the table stays small.
+    store.execute(delete(WebSession).where(WebSession.expires_at < now - timedelta(days=1)))
     store.add(
         WebSession(
             id=hash_key(secret),

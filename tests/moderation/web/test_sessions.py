@@ -6,12 +6,13 @@ a session ends: signing out, revoking the token, an admin's "sign out everywhere
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from moderation.keys import revoke_key
-from moderation.storage import WebSession, db
+from moderation.storage import WebSession, db, utcnow
 from tests.moderation.web.conftest import Page
 
 COOKIE = "moderation_session"
@@ -77,3 +78,16 @@ def test_an_admin_signs_out_everywhere(app: Any, keys: Any) -> None:
     assert not signed_in(moderator) and not signed_in(thief) and not signed_in(admin)
     # The tokens themselves still work: everyone signs in again.
     assert Page(app.test_client()).sign_in(keys.plain["blog_moderator"]).status_code == 303
+
+
+def test_sessions_that_lapsed_a_day_ago_are_deleted_at_the_next_sign_in(
+    app: Any, keys: Any
+) -> None:
+    first = Page(app.test_client())
+    assert first.sign_in(keys.plain["blog_moderator"]).status_code == 303
+    with db.transaction() as session:
+        session.execute(update(WebSession).values(expires_at=utcnow() - timedelta(days=2)))
+    assert not signed_in(first)  # lapsed: refused, then forgotten at the next sign-in
+    assert Page(app.test_client()).sign_in(keys.plain["admin"]).status_code == 303
+    with db.transaction() as session:
+        assert len(session.scalars(select(WebSession)).all()) == 1
