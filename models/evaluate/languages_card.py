@@ -52,6 +52,15 @@ texts); Hindi ROC AUC 0.898 with 3.5% of clean rows flagged and 93.4% routed (33
 posts are in Latin script: romanised Hindi or English). They stay `unscored` + `language:da|hi`.
 `python -m models.training.languages da hi --out <dir>` rebuilds and measures them.
 
+### Permissive sets only
+
+`moderation train --licence permissive` (`python -m models.training.languages --licence
+permissive --out <dir>`) keeps three languages, held out on their own sets' test rows: German
+toxicity-de-1.0.0+permissive (GermEval 2018 only) ROC AUC 0.780 (GermEval's test file only);
+Portuguese toxicity-pt-1.0.0+permissive 0.883 (ToLD-Br: the same model as shipped); French
+toxicity-fr-1.0.0+permissive (MLMA only) 0.678. Every other language has no permissive set and
+is left unscored.
+
 ### Cross-set transfer
 
 Where a language has two or more sets, a model trained on one set ranks the other's rows far worse
