@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.evaluate import blog_spam
+from models.evaluate import blog_spam, languages_card
 from models.evaluate.card_text import CARD_INTRO, ENCODER_TEXT
 from models.evaluate.cost import cost_met
 from models.evaluate.tables import Results, markdown_table, section, sections
@@ -179,5 +179,7 @@ def render_model_card(results: Results, manifest: dict[str, Any]) -> str:
         *encoder_section(results),
         "Full per-label tables and the failing cases: `EVALUATION.md`.",
         "",
+        # The other languages' part, kept on every rewrite (models.evaluate.languages_card).
+        languages_card.render(manifest, languages_card.routing_figures()),
     ]
     return "\n".join(out)

@@ -204,6 +204,12 @@ def render(manifest: Mapping[str, Any], routing: Mapping[str, Any] | None = None
     return "\n".join(lines) + "\n"
 
 
+def routing_figures(directory: Path = ARTIFACTS_DIR) -> dict[str, Any] | None:
+    """The routing figures kept beside the artifacts (``routing.json``), if any."""
+    path = directory / "routing.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def write(card: Path, manifest: Mapping[str, Any], routing: Mapping[str, Any] | None) -> None:
     """Replace the part between the markers in ``card`` (or append it)."""
     text = card.read_text(encoding="utf-8") if card.exists() else ""

@@ -40,6 +40,6 @@ def test_each_line_is_scored_by_its_languages_model_or_left_unscored() -> None:
 
 
 def test_declared_languages_route_short_lines() -> None:
-    (undeclared,) = score([{"text": "Halt die Fresse"}])
-    (declared,) = score([{"text": "Halt die Fresse"}], "--declared", "de,en")
+    (undeclared,) = score([{"text": "ok danke"}])
+    (declared,) = score([{"text": "ok danke"}], "--declared", "de,en")
     assert (undeclared["language"], declared["language"]) == ("en", "de")
