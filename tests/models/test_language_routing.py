@@ -70,6 +70,14 @@ def test_the_requested_language_wins_when_it_has_a_model(english: Any) -> None:
     assert route(text, english, requested="nl").language == "en"
 
 
+def test_with_nothing_declared_a_far_likelier_language_takes_a_short_text(english: Any) -> None:
+    routed = route("Halt die Fresse", english)  # 50 times likelier German than English
+    assert (routed.language, routed.how) == ("de", "likely")
+    assert route("vai tomar no cu", english).language == "pt"
+    for text in ("Fuck", "Zuko gets bitches", "lol ok", "you suck"):
+        assert route(text, english).language == "en", text
+
+
 def test_a_language_without_a_model_is_unread(english: Any) -> None:
     text = "Dit is een heel goed artikel, hartelijk dank voor de uitgebreide uitleg."
     routed = route(text, english)
