@@ -40,7 +40,6 @@ from models.record import model_input
 from models.scorer import LinearLabels
 from models.toxicity import build_features
 from models.training.datasets.languages import (
-    LANGUAGE_SOURCES,
     PERMISSIVE,
     language_sources,
     load_language,
@@ -57,6 +56,9 @@ CLEAN_FLAG_SHARE = 0.02
 # Below these, a label's head is not trained (too few to learn or to measure).
 MIN_POSITIVES = 150
 MIN_TEST_POSITIVES = 20
+# The languages shipped by default: Danish and Hindi have sets and are measured, but miss the
+# clean-flag and routing targets (model card, "Not shipped"); name them to train them.
+SHIPPED: tuple[str, ...] = ("de", "fr", "es", "pt", "it", "ru", "pl", "ar", "tr", "el")
 # The labels each language's sets define (the loaders' mappings), `toxicity` first.
 LANGUAGE_LABELS: dict[str, tuple[str, ...]] = {
     "de": ("toxicity", "insult", "profanity"),
@@ -233,12 +235,12 @@ def train_languages(
     languages: Sequence[str] | None = None,
     licence: str = "all",
 ) -> dict[str, Any]:
-    """Train ``languages`` (default: all with sets) into ``out_dir`` and record them in its
+    """Train ``languages`` (default: :data:`SHIPPED`) into ``out_dir`` and record them in its
     manifest (read, modified, written: the English entries are left as they are)."""
     manifest = read_manifest(out_dir)
     section = dict(manifest.get(MANIFEST_KEY) or {})
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    for language in languages or list(LANGUAGE_SOURCES):
+    for language in languages or SHIPPED:
         trained = train_language(data_dir, language, licence)
         if trained is None:
             log.info("%s: no %s set; its model is removed", language, licence)
