@@ -15,9 +15,15 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from models.labels import TOXICITY_LABELS
 from moderation import rejected_domains, webhooks
 from moderation.policy import Verdict
 from moderation.storage import Actor, Comment, CommentStatus, Decision, utcnow
+
+# The labels a moderator may name when rejecting a comment (what it is: the training labels it
+# becomes, ``moderation.learning.feedback``). Spam is not among them: only the ``spam`` action
+# says a comment is spam.
+NAMED_LABELS: tuple[str, ...] = TOXICITY_LABELS
 
 # A moderator's action -> (new status, reason recorded with it).
 ACTION_OUTCOMES: dict[str, tuple[CommentStatus, str | None]] = {
@@ -67,15 +73,24 @@ def record_verdict(session: Session, comment_id: str, verdict: Verdict) -> bool:
 
 
 def apply_moderator_decision(
-    session: Session, comment: Comment, action: str, key_id: int | None, note: str | None
+    session: Session,
+    comment: Comment,
+    action: str,
+    key_id: int | None,
+    note: str | None,
+    labels: Sequence[str] = (),
 ) -> Decision:
     """Set the status a moderator chose and log it; reasons keep the label the action implies.
 
-    A spam rejection also counts the comment's link domains for the ``spam_domain`` signal
+    ``labels`` (of :data:`NAMED_LABELS`) are what a rejecting moderator says the comment is: they
+    are the rejection's reasons, which the training labels are read from; other actions ignore
+    them. A spam rejection also counts the comment's link domains for the ``spam_domain`` signal
     (``moderation.rejected_domains``), in the same transaction.
     """
     status, reason = ACTION_OUTCOMES[action]
     reasons: Sequence[str] = [reason] if reason else []
+    if action == "reject" and labels:
+        reasons = [label for label in dict.fromkeys(labels) if label in NAMED_LABELS]
     decision = Decision(
         comment_id=comment.id,
         actor=Actor.MODERATOR,
@@ -107,6 +122,7 @@ def decide_many(
     note: str | None,
     expected_status: str | None,
     covers: Callable[[int], bool],
+    labels: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """One moderator's action on many comments, with a result per id; the caller commits.
 
@@ -128,7 +144,7 @@ def decide_many(
         elif expected_status not in (None, comment.status):
             results.append({"id": comment_id, "result": "conflict", "status": comment.status})
         else:
-            decision = apply_moderator_decision(session, comment, action, key_id, note)
+            decision = apply_moderator_decision(session, comment, action, key_id, note, labels)
             session.flush()
             results.append(
                 {

@@ -62,7 +62,11 @@ class CommentDecision(MethodView):
     @blp.arguments(DecisionSubmitSchema)
     @blp.response(201, DecisionSchema)
     def post(self, body: dict[str, Any], comment_id: str) -> Decision:
-        """Approve or reject a comment; ``spam`` and ``not_spam`` also label it for training."""
+        """Approve or reject a comment; every decision labels it for training (docs/learning.md).
+
+        A rejection may name ``labels``: what the comment is (``toxicity`` if it names none
+        and the policy held it for no model label).
+        """
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         comment = load_for(session, principal, comment_id)
@@ -72,7 +76,12 @@ class CommentDecision(MethodView):
             if comment.status != body["expected_status"]:
                 abort(409, message=f"The comment is {comment.status} now; reload it.")
         decision = apply_moderator_decision(
-            session, comment, body["action"], principal.key_id, body.get("reason")
+            session,
+            comment,
+            body["action"],
+            principal.key_id,
+            body.get("reason"),
+            body.get("labels", ()),
         )
         session.commit()
         return decision
@@ -98,6 +107,7 @@ class BulkDecisions(MethodView):
             note=body.get("reason"),
             expected_status=body.get("expected_status"),
             covers=principal.can_access_site,
+            labels=body.get("labels", ()),
         )
         session.commit()
         by_result = {

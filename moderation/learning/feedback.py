@@ -2,14 +2,18 @@
 
 Only each comment's latest moderator decision counts. It becomes labels as follows, where L is
 the set of model labels (``spam``, ``toxicity``, ...) among the reasons of the comment's latest
-policy verdict (what the models held or rejected it for):
+policy verdict (what the models held or rejected it for), T the toxicity labels of L (L without
+``spam``) and N the labels the moderator named when rejecting (the rejection's reasons):
 
-- ``spam`` → ``spam = 1``; ``not_spam`` → ``spam = 0`` (these judge spam only);
-- ``approve`` → every label of L = 0 (a false alarm);
-- ``reject`` → every label of L = 1 (the models were right).
+- ``spam`` → ``spam = 1`` (the only decision that says spam = 1); ``not_spam`` → ``spam = 0``;
+- ``approve`` → every label of L = 0 (a false alarm); with L empty (an approved comment, or one
+  held ``unscored``, by pre-moderation or a word list) every label = 0 (a clean example);
+- ``reject`` → N = 1 when the moderator named labels; else T = 1 (the models were right); else,
+  with L empty (missed abuse: an approved comment, or one held without a model reason),
+  ``toxicity = 1``. Rejecting a comment held for spam alone, naming nothing, gives no label
+  (it may be spam: only a ``spam`` decision says so).
 
-Reasons that are not model labels (``premoderation``, ``banned_word``, ``unscored``, ...) give no
-label, so approving or rejecting a comment held without a model reason yields no row.
+A positive toxicity label other than ``toxicity`` implies ``toxicity = 1`` (each is a kind of it).
 
 The held-out set is the most recent :data:`HOLDOUT_SHARE` of those latest moderator decisions, by
 decision time (then decision id), over every site. It is never exported for training (the
@@ -30,8 +34,10 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from models.labels import LABELS
+from models.labels import LABELS, SPAM, TOXICITY_LABELS, Label
 from moderation.storage import Actor, Comment, Decision
+
+TOXICITY: str = Label.TOXICITY.value
 
 HOLDOUT_SHARE = 0.2
 PAGE = 1000
@@ -43,18 +49,36 @@ class Split(enum.StrEnum):
     ALL = "all"
 
 
-def feedback_labels(action: str, policy_reasons: list[str] | None) -> dict[str, int]:
-    """The labels one moderator decision gives (see the module docstring); {} when none."""
+def feedback_labels(
+    action: str, policy_reasons: list[str] | None, named: list[str] | None = None
+) -> dict[str, int]:
+    """The labels one moderator decision gives (see the module docstring); {} when none.
+
+    ``named`` is the decision's own reasons: the labels a rejecting moderator named.
+    """
     if action == "spam":
-        return {"spam": 1}
+        return {SPAM: 1}
     if action == "not_spam":
-        return {"spam": 0}
+        return {SPAM: 0}
     flagged = [reason for reason in policy_reasons or [] if reason in LABELS]
     if action == "approve":
-        return dict.fromkeys(flagged, 0)
-    if action == "reject":
-        return dict.fromkeys(flagged, 1)
-    return {}
+        return dict.fromkeys(flagged or LABELS, 0)
+    if action != "reject":
+        return {}
+    chosen = [label for label in named or [] if label in TOXICITY_LABELS]
+    hostile = [label for label in flagged if label in TOXICITY_LABELS]
+    if chosen:
+        positives = chosen
+    elif hostile:
+        positives = hostile
+    elif not flagged:
+        positives = [TOXICITY]
+    else:
+        # Held for spam alone and rejected without a named label: spam or not, unknown.
+        return {}
+    labels = dict.fromkeys(positives, 1)
+    labels[TOXICITY] = 1
+    return labels
 
 
 def latest_moderator_decisions() -> Any:
@@ -141,7 +165,7 @@ def as_row(decision: Decision, comment: Comment, reasons: list[str] | None) -> d
         "name": comment.name,
         "email": comment.email,
         "url": comment.url,
-        "labels": feedback_labels(decision.action, reasons),
+        "labels": feedback_labels(decision.action, reasons, decision.reasons),
         "source": "feedback",
         "comment_id": comment.id,
         "decided_at": decision.created_at.isoformat(),

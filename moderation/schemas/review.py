@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from models.labels import LABELS
+from models.labels import LABELS, TOXICITY_LABELS
 from moderation.schemas.comments import CommentSchema
 from moderation.schemas.common import ACTIONS, STATUSES, Moment, text_field
 
@@ -76,6 +76,15 @@ class ReviewPageSchema(ma.Schema):
 class DecisionSubmitSchema(ma.Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     reason = text_field(0, 1000)
+    labels = fields.List(
+        fields.String(validate=validate.OneOf(TOXICITY_LABELS)),
+        validate=validate.Length(max=len(TOXICITY_LABELS)),
+        metadata={
+            "description": "With ``reject``: what the comment is, the labels it teaches the "
+            "models (default: the labels it was held for, else ``toxicity``). Spam is the "
+            "``spam`` action."
+        },
+    )
     expected_status = fields.String(
         validate=validate.OneOf(STATUSES),
         metadata={
@@ -83,6 +92,11 @@ class DecisionSubmitSchema(ma.Schema):
             "``conflict`` in a bulk result, otherwise): two moderators on one comment."
         },
     )
+
+    @ma.validates_schema
+    def labels_only_with_reject(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("labels") and data.get("action") != "reject":
+            raise ma.ValidationError("Only a rejection names labels.", "labels")
 
 
 class BulkDecisionSubmitSchema(DecisionSubmitSchema):

@@ -17,7 +17,7 @@ from flask import abort, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.labels import LABELS
+from models.labels import LABELS, TOXICITY_LABELS
 from moderation.decisions import decide_many
 from moderation.http.auth import Principal
 from moderation.http.scope import site_scope
@@ -190,13 +190,17 @@ def queue() -> str:
 
 
 def decision_request() -> dict[str, Any]:
-    """The decision a script (JSON) or a plain form posted: ids, action, reason, expected status."""
+    """The decision a script (JSON) or a plain form posted: ids, action, reason, expected status,
+    and the labels a rejection names (``labels``, as in ``POST /v1/review/decisions``)."""
     if request.is_json:
         body = request.get_json(silent=True) or {}
         ids = body.get("ids")
+        labels = body.get("labels") or []
     else:
         body = request.form
         ids = request.form.getlist("ids")
+        # One select per form; its empty option means "name nothing".
+        labels = [label for label in request.form.getlist("labels") if label]
     if (
         not isinstance(ids, list)
         or not ids
@@ -214,7 +218,17 @@ def decision_request() -> dict[str, Any]:
     expected = body.get("expected_status") or None
     if expected is not None and expected not in list(CommentStatus):
         abort(422, description="Unknown expected status.")
-    return {"ids": ids, "action": body["action"], "reason": reason, "expected_status": expected}
+    if not isinstance(labels, list) or not all(label in TOXICITY_LABELS for label in labels):
+        abort(422, description=f"The labels must be among {', '.join(TOXICITY_LABELS)}.")
+    if labels and body["action"] != "reject":
+        abort(422, description="Only a rejection names labels.")
+    return {
+        "ids": ids,
+        "action": body["action"],
+        "reason": reason,
+        "expected_status": expected,
+        "labels": labels,
+    }
 
 
 @bp.post("/decisions")
@@ -232,6 +246,7 @@ def decisions() -> Any:
         note=wanted["reason"],
         expected_status=wanted["expected_status"],
         covers=who.can_access_site,
+        labels=wanted["labels"],
     )
     session.commit()
     if request.is_json:

@@ -93,7 +93,7 @@
   };
 
   // Take the items out of the page now; post the decision once the undo window has passed.
-  Queue.prototype.decide = function (items, action, reason) {
+  Queue.prototype.decide = function (items, action, reason, labels) {
     if (!items.length) return;
     const all = this.items();
     const index = all.indexOf(items[0]);
@@ -108,6 +108,8 @@
       ids: items.map((item) => item.dataset.id),
       action: action,
       reason: reason || null,
+      // What a rejection teaches the models (the comment's "Is" select); other actions none.
+      labels: action === "reject" && labels ? labels : [],
       placed: placed,
       index: index,
       timer: null,
@@ -131,6 +133,7 @@
     clearTimeout(decision.timer);
     const body = { ids: decision.ids, action: decision.action, expected_status: this.status };
     if (decision.reason) body.reason = decision.reason;
+    if (decision.labels.length) body.labels = decision.labels;
     if (!this.pending.length && !this.toast.dataset.error) this.toast.hidden = true;
     return postJSON(this.root.dataset.decisions, body, keepalive)
       .then((response) => {
@@ -191,6 +194,13 @@
     return item ? [item] : [];
   };
 
+  // The label one comment's select names; a bulk decision names none (each keeps its default).
+  Queue.prototype.labelsFor = function (items) {
+    if (items.length !== 1 || this.selected().length) return [];
+    const field = items[0] && $("select.labels", items[0]);
+    return field && field.value ? [field.value] : [];
+  };
+
   Queue.prototype.reasonFor = function (items) {
     if (items.length > 1 || this.selected().length) return $("#bulk-reason").value.trim();
     const field = items[0] && $("input.reason", items[0]);
@@ -213,7 +223,7 @@
       const action = event.submitter && event.submitter.value;
       if (!ACTIONS.includes(action)) return;
       const item = form.closest("article.comment");
-      queue.decide([item], action, $("input.reason", form).value.trim());
+      queue.decide([item], action, $("input.reason", form).value.trim(), queue.labelsFor([item]));
     });
     $$("[data-bulk]").forEach((button) =>
       button.addEventListener("click", () => {
@@ -258,7 +268,7 @@
       this.focus(this.current - 1);
     } else if (key in ACTION_KEYS) {
       const items = this.targets();
-      this.decide(items, ACTION_KEYS[key], this.reasonFor(items));
+      this.decide(items, ACTION_KEYS[key], this.reasonFor(items), this.labelsFor(items));
     } else if (key === "x") {
       const item = this.currentItem();
       if (!item) return;

@@ -97,10 +97,18 @@ def add_comment(text: str, status: str, reasons: list[str], site: str = "blog") 
         return comment.id
 
 
-def decide(client: Any, keys: Any, ids: list[str], action: str, who: str = "blog_moderator"):
-    response = client.post(
-        "/v1/review/decisions", json={"ids": ids, "action": action}, headers=keys.headers(who)
-    )
+def decide(
+    client: Any,
+    keys: Any,
+    ids: list[str],
+    action: str,
+    who: str = "blog_moderator",
+    labels: list[str] | None = None,
+) -> None:
+    body: dict[str, Any] = {"ids": ids, "action": action}
+    if labels is not None:
+        body["labels"] = labels
+    response = client.post("/v1/review/decisions", json=body, headers=keys.headers(who))
     assert response.status_code == 200, response.json
     assert response.json["decided"] == ids
 
@@ -155,13 +163,45 @@ def events(name: str) -> list[tuple[str, str, str | None, bool]]:
         return [(e.action, e.version, e.previous_version, e.forced) for e in rows]
 
 
+ALL_CLEAN = dict.fromkeys(
+    ["spam", "toxicity", "severe_toxicity", "insult", "identity_attack", "threat", "profanity"], 0
+)
+
+
 def test_label_mapping_of_each_action() -> None:
     assert feedback_labels("spam", ["toxicity"]) == {"spam": 1}
     assert feedback_labels("not_spam", ["spam", "insult"]) == {"spam": 0}
     assert feedback_labels("approve", ["toxicity", "insult"]) == {"toxicity": 0, "insult": 0}
-    assert feedback_labels("reject", ["threat", "banned_word"]) == {"threat": 1}
-    assert feedback_labels("approve", ["premoderation"]) == {}
-    assert feedback_labels("reject", []) == {}
+    assert feedback_labels("reject", ["threat", "banned_word"]) == {"threat": 1, "toxicity": 1}
+
+
+def test_every_decision_gives_labels() -> None:
+    # Approving a comment held without a model reason (or approved) is a clean example.
+    for reasons in (["premoderation"], ["unscored"], ["banned_word"], [], None):
+        assert feedback_labels("approve", reasons) == ALL_CLEAN, reasons
+    # Rejecting one is missed abuse: what the moderator names, else toxicity.
+    for reasons in (["premoderation"], ["unscored"], [], None):
+        assert feedback_labels("reject", reasons) == {"toxicity": 1}, reasons
+        assert feedback_labels("reject", reasons, ["threat"]) == {"threat": 1, "toxicity": 1}
+    # Named labels win over the ones it was held for.
+    assert feedback_labels("reject", ["insult"], ["identity_attack"]) == {
+        "identity_attack": 1,
+        "toxicity": 1,
+    }
+
+
+def test_spam_is_positive_only_from_a_spam_decision() -> None:
+    # A hostile comment held partly for spam, rejected: hostile, spam unknown.
+    assert feedback_labels("reject", ["spam", "insult"]) == {"insult": 1, "toxicity": 1}
+    assert feedback_labels("reject", ["spam", "insult"], ["spam"]) == {"insult": 1, "toxicity": 1}
+    # Held for spam alone and rejected without naming a label: no row.
+    assert feedback_labels("reject", ["spam"]) == {}
+    assert feedback_labels("reject", ["spam"], ["threat"]) == {"threat": 1, "toxicity": 1}
+    assert all(
+        feedback_labels(action, reasons).get("spam") != 1
+        for action in ("approve", "reject", "not_spam")
+        for reasons in (["spam"], ["spam", "toxicity"], [], ["premoderation"])
+    )
 
 
 def test_export_maps_latest_decisions_to_labels(
@@ -171,25 +211,37 @@ def test_export_maps_latest_decisions_to_labels(
         "false alarm": (add_comment("You are all wrong.", "held", ["toxicity", "insult"]),
                         ["approve"], {"toxicity": 0, "insult": 0}),
         "threat confirmed": (add_comment("I will find you.", "rejected", ["threat"]),
-                             ["reject"], {"threat": 1}),
+                             ["reject"], {"threat": 1, "toxicity": 1}),
         "spam missed": (add_comment("Cheap pills here.", "approved", []), ["spam"], {"spam": 1}),
         "not spam": (add_comment("See the report.", "held", ["spam"]), ["not_spam"], {"spam": 0}),
         "changed mind": (add_comment("Idiotic take.", "held", ["toxicity"]),
                          ["reject", "approve"], {"toxicity": 0}),
         "word list only": (add_comment("Banned thing.", "held", ["banned_word", "insult"]),
-                           ["reject"], {"insult": 1}),
+                           ["reject"], {"insult": 1, "toxicity": 1}),
+        "hostile held partly for spam": (add_comment("Scum, buy pills.", "held",
+                                                     ["spam", "insult"]),
+                                         ["reject"], {"insult": 1, "toxicity": 1}),
+        "missed abuse": (add_comment("Go back where you came from.", "approved", []),
+                         ["reject"], {"toxicity": 1}),
+        "unscored rejected": (add_comment("Nobody wants you here.", "held", ["unscored"]),
+                              ["reject"], {"toxicity": 1}),
+        "premoderated fine": (add_comment("Hello there.", "held", ["premoderation"]),
+                              ["approve"], ALL_CLEAN),
     }  # fmt: skip
-    premoderated = add_comment("Hello there.", "held", ["premoderation"])
+    named = add_comment("I know where you live.", "approved", [])
+    held_for_spam = add_comment("Visit my page.", "held", ["spam"])
     shop = add_comment("Buy now at the shop.", "approved", [], site="shop")
     for comment_id, actions, _ in cases.values():
         for action in actions:
             decide(client, keys, [comment_id], action)
-    decide(client, keys, [premoderated], "approve")
+    decide(client, keys, [named], "reject", labels=["threat"])
+    decide(client, keys, [held_for_spam], "reject")
     decide(client, keys, [shop], "spam", who="shop_moderator")
 
     rows = export(runner, tmp_path, "--split", "all")
     by_id = {row["comment_id"]: row for row in rows}
-    assert premoderated not in by_id  # no model reason, no label
+    assert held_for_spam not in by_id  # spam or not: only a spam decision says
+    assert by_id[named]["labels"] == {"threat": 1, "toxicity": 1}
     for name, (comment_id, _, labels) in cases.items():
         assert by_id[comment_id]["labels"] == labels, name
     assert by_id[shop]["labels"] == {"spam": 1}
