@@ -150,6 +150,20 @@ def encoder_section(results: Results) -> list[str]:
     return [*lines, ""]
 
 
+def missing_sources(manifest: dict[str, Any]) -> list[str]:
+    """A line per source of the shipped models that a retrain went without (``--allow-missing``)."""
+    lines = []
+    for name, entry in manifest["models"].items():
+        for missing in entry.get("missing_sources", []):
+            line = (
+                f"**Trained without `{missing['source']}`**: the shipped {name} model had "
+                f"{missing['shipped_rows']} rows of it"
+            )
+            fetch = missing.get("fetch")
+            lines.append(f"{line}; fetch it with `{fetch}`." if fetch else f"{line}.")
+    return lines
+
+
 def render_model_card(results: Results, manifest: dict[str, Any]) -> str:
     """MODEL_CARD.md: the fixed text of :data:`CARD_INTRO` followed by the figures."""
     data = markdown_table(
@@ -160,6 +174,9 @@ def render_model_card(results: Results, manifest: dict[str, Any]) -> str:
             for d in entry["data"]
         ),
     )
+    if missing_sources(manifest):
+        # A blank line first: a plain line right after a table would read as one of its rows.
+        data += ["", *missing_sources(manifest)]
     th = ", ".join(f"`{k}` {v}" for k, v in manifest["thresholds"].items())
     versions = ", ".join(
         f"{k} `{v['version']}` (sha256 {v['sha256'][:12]}…, trained {v['trained_at']})"

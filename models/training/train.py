@@ -16,7 +16,7 @@ import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,15 @@ from models.labels import SPAM, TOXICITY_LABELS
 from models.record import ModelInput, model_input
 from models.scorer import combine_logits
 from models.text import normalize
-from models.training.datasets import SOURCES, Example, default_data_dir, load_all
+from models.training.datasets import (
+    HANDWRITTEN,
+    PUBLIC,
+    SOURCES,
+    Example,
+    default_data_dir,
+    load_all,
+)
+from models.training.provenance import check_sources, reference_manifest
 from models.training.sampling import sample_per_source
 
 log = logging.getLogger(__name__)
@@ -309,6 +317,8 @@ def train(
     feedback: Path | None = None,
     seed: int = 0,
     only: Sequence[str] | None = None,
+    reference: dict[str, Any] | None = None,
+    allow_missing: Collection[str] = (),
 ) -> dict[str, Any]:
     """Train both models from ``data_dir`` into ``out_dir``; returns the manifest written.
 
@@ -322,9 +332,23 @@ def train(
     not one to ship. ``feedback`` is a JSONL of moderator labels added to the training data
     (weighted at least :data:`FEEDBACK_MIN_WEIGHT`, winning over public duplicates); the
     versions then read ``<name>-<x.y.z>+fb.<UTC time>``, e.g. ``spam-1.2.0+fb.20261127T213005``.
+
+    ``reference`` is a manifest (the shipped one, for ``moderation train``) whose models' sources
+    this run must have too: one it lacks raises ``provenance.MissingSources`` before any
+    training, unless ``allow_missing`` names it; an allowed absence is recorded in the model's
+    ``missing_sources``.
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     rows = load_all(data_dir, feedback=feedback)
+    missing: dict[str, list[dict[str, Any]]] = {}
+    if reference is not None:
+        missing = check_sources(
+            reference,
+            {r.source for r in rows},
+            {*PUBLIC, *HANDWRITTEN},
+            [m.NAME for m in (spam, toxicity) if only is None or m.NAME in only],
+            allow_missing,
+        )
     if sample:
         rows = sample_rows(rows, sample, seed)
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -373,6 +397,9 @@ def train(
             "training": {k: {kk: vv for kk, vv in v.items()} for k, v in info.items()},
             "metrics": {},
         }
+        if missing.get(mod.NAME):
+            # Said in the manifest (and the card): the model lacks what the shipped one had.
+            manifest["models"][mod.NAME]["missing_sources"] = missing[mod.NAME]
     if len(fitted) == 2 and not sample:
         fit = linear_verdict_thresholds(fitted, seed)
         manifest["thresholds"] = fit["thresholds"]
@@ -470,9 +497,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=None)
     ap.add_argument("--feedback", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--allow-missing",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="Train without this source of the shipped models ('all': any); recorded.",
+    )
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    m = train(a.data, a.out, sample=a.sample, feedback=a.feedback, seed=a.seed)
+    m = train(
+        a.data,
+        a.out,
+        sample=a.sample,
+        feedback=a.feedback,
+        seed=a.seed,
+        reference=reference_manifest(None),
+        allow_missing=a.allow_missing,
+    )
     json.dump({k: v["thresholds"] for k, v in m["models"].items()}, sys.stdout, indent=1)
     print()
     return 0

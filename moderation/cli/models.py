@@ -124,6 +124,14 @@ def score(source: IO[str], models_dir: str | None, declared: str) -> None:
 @click.option("--sample", type=int, default=None, help="Train on this many rows (quick check).")
 @click.option("--feedback", type=click.Path(exists=True, path_type=Path), default=None)
 @click.option(
+    "--allow-missing",
+    "allow_missing",
+    multiple=True,
+    metavar="SOURCE",
+    help="Retrain without this source of the shipped models ('all': any); the new manifest "
+    "and card say so. Without it, a missing source refuses the retrain (docs/learning.md).",
+)
+@click.option(
     "--encoder",
     is_flag=True,
     help="Then fine-tune the encoder and fit its combination and thresholds (needs the "
@@ -168,6 +176,7 @@ def train(
     out_dir: Path | None,
     sample: int | None,
     feedback: Path | None,
+    allow_missing: tuple[str, ...],
     encoder: bool,
     minutes: float,
     resume: bool,
@@ -190,7 +199,20 @@ def train(
         languages = languages or "all"
         manifest = read_manifest(out_dir)
     else:
-        manifest = train_models(data_dir, out_dir, sample=sample, feedback=feedback)
+        from models.training.provenance import MissingSources, reference_manifest
+
+        try:
+            manifest = train_models(
+                data_dir,
+                out_dir,
+                sample=sample,
+                feedback=feedback,
+                # The shipped models' sources: a retrain has them too, or says which it lacks.
+                reference=reference_manifest(None),
+                allow_missing=allow_missing,
+            )
+        except MissingSources as error:
+            raise click.ClickException(str(error)) from error
     versions = {name: m.get("version") for name, m in manifest["models"].items()}
     if languages:
         from models.training.datasets.languages import LANGUAGE_SOURCES
