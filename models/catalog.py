@@ -40,6 +40,24 @@ def language_labels(manifest: str | Path | None = None) -> dict[str, tuple[str, 
     return out
 
 
+def encoder_thresholds(manifest: str | Path | None = None) -> dict[str, float]:
+    """The combined scores' hold thresholds when the shipped encoder is on, else ``{}``.
+
+    What the workers' scorer applies over the linear models' thresholds (``Scorer``): the web
+    process needs them too (the calibrated Perspective scores, the page's thresholds) and must
+    not load the encoder to learn them.  The setting is ``models.encoder.encoder_setting``'s.
+    """
+    import os
+
+    entry = _manifest(manifest).get("encoder") or {}
+    setting = os.environ.get("MODERATION_ENCODER", "on").strip().lower()
+    if not entry or setting in ("0", "false", "no", "off"):
+        return {}
+    if setting in ("on", "1", "true", "yes", "") and entry.get("default", "on") == "off":
+        return {}
+    return {k: float(v) for k, v in (entry.get("thresholds") or {}).items()}
+
+
 def language_thresholds(language: str, manifest: str | Path | None = None) -> dict[str, float]:
     """The hold thresholds of a shipped language's model, with the shared spam model's."""
     found = _manifest(manifest)

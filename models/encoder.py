@@ -118,10 +118,19 @@ class Encoder:
 class EncoderStack:
     """The encoder with its fitted combination: what the scorer asks for the toxicity labels."""
 
-    def __init__(self, encoder: Encoder, combination: Combination, version: str) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        combination: Combination,
+        version: str,
+        thresholds: Mapping[str, float] | None = None,
+    ) -> None:
         self.encoder = encoder
         self.combination = combination
         self.version = version
+        # The combined scores' own hold thresholds (fitted on the verdict like the linear
+        # ones): they travel with the encoder, so every scorer that combines applies them.
+        self.thresholds = {k: float(v) for k, v in (thresholds or {}).items()}
 
     def proba(
         self, labels: Sequence[str], p_linear: np.ndarray, records: Sequence[Mapping[str, Any]]
@@ -171,4 +180,6 @@ def load_encoder(directory: Path, manifest: Mapping[str, Any]) -> EncoderStack |
     combination = Combination.from_json(entry["combination"])
     if setting in ("stack", "cascade"):
         combination.mode = setting
-    return EncoderStack(Encoder(Path(directory), entry), combination, entry["version"])
+    return EncoderStack(
+        Encoder(Path(directory), entry), combination, entry["version"], entry.get("thresholds")
+    )

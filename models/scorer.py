@@ -312,8 +312,7 @@ class Scorer:
             # The combined scores have thresholds of their own, fitted on the verdict like
             # the linear ones (models.training.thresholds): the linear ones would hold a
             # different share of civil comments and catch fewer threats.
-            combined = (manifest.get("encoder") or {}).get("thresholds") or {}
-            self.thresholds.update({k: float(v) for k, v in combined.items() if k in LABELS})
+            self.thresholds.update({k: v for k, v in encoder.thresholds.items() if k in LABELS})
         self.languages = {}
 
     def score(

@@ -190,13 +190,17 @@ def reviewed_verdicts(session: Session, scope: Scope) -> dict[tuple[str, str], l
 
 
 def model_thresholds(session: Session) -> dict[str, float]:
-    """The hold thresholds of the active models, per label (as chosen on held-out data)."""
+    """The hold thresholds the workers apply, per label: the active models' and, when the
+    shipped encoder is on, its combined scores' over the toxicity labels (``models.catalog``)."""
+    from models.catalog import encoder_thresholds
+
     thresholds: dict[str, float] = {}
     rows = session.scalars(
         select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE)
     )
     for row in rows:
         thresholds.update({label: float(value) for label, value in (row or {}).items()})
+    thresholds.update(encoder_thresholds())
     return thresholds
 
 

@@ -36,7 +36,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from redis.exceptions import RedisError
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
@@ -51,7 +50,8 @@ from moderation.compat.suggestions import record_suggestion
 from moderation.compat.transient import NoScore, Unread, score_text, span_scores
 from moderation.http.limits import find_keys_with, retry_after_seconds
 from moderation.keys import find_key
-from moderation.storage import ApiKey, ModelStatus, ModelVersion, Role, db
+from moderation.stats import model_thresholds
+from moderation.storage import ApiKey, Role, db
 from moderation.submissions import Submission, submit_and_wait
 
 logger = logging.getLogger(__name__)
@@ -126,14 +126,8 @@ def json_body() -> Any:
 
 
 def active_thresholds() -> dict[str, float]:
-    """The active models' hold thresholds (as chosen on held-out data), per label."""
-    thresholds: dict[str, float] = {}
-    rows = db.session().scalars(
-        select(ModelVersion.thresholds).where(ModelVersion.status == ModelStatus.ACTIVE)
-    )
-    for row in rows:
-        thresholds.update({label: float(value) for label, value in (row or {}).items()})
-    return thresholds
+    """The hold thresholds the workers apply, per label (``moderation.stats``)."""
+    return model_thresholds(db.session())
 
 
 @contextlib.contextmanager

@@ -157,3 +157,23 @@ def test_each_mode_scores_against_its_own_thresholds(monkeypatch: pytest.MonkeyP
     for label, value in entry["thresholds"].items():
         assert on[label] == float(value)
     assert on["spam"] == float(manifest["thresholds"]["spam"])
+    # The workers build their scorer from the registry's versions (linear thresholds only):
+    # the encoder's thresholds must reach it too, and the web side reads the same ones.
+    from models.catalog import encoder_thresholds
+    from models.stored import StoredModel, build_scorer
+
+    stored = [
+        StoredModel(
+            name,
+            m["version"],
+            m["sha256"],
+            (ARTIFACTS / m["file"]).read_bytes(),
+            dict(m["thresholds"]),
+        )
+        for name, m in manifest["models"].items()
+    ]
+    assert build_scorer(stored).thresholds == on
+    assert encoder_thresholds() == {k: float(v) for k, v in entry["thresholds"].items()}
+    monkeypatch.setenv("MODERATION_ENCODER", "off")
+    assert build_scorer(stored).thresholds["toxicity"] == float(manifest["thresholds"]["toxicity"])
+    assert encoder_thresholds() == {}
