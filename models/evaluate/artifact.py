@@ -49,3 +49,38 @@ def evaluate_artifact(
         "score": None if score is None else round(float(score), 4),
         "measure": "roc_auc" if aucs else ("accuracy" if accuracies else None),
     }
+
+
+def compare_artifacts(
+    candidate: Mapping[str, Any],
+    candidate_thresholds: Mapping[str, float],
+    active: Mapping[str, Any],
+    active_thresholds: Mapping[str, float],
+    rows: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The promotion gate's comparison (``models.evaluate.gate.compare``) of two versions of one
+    model on the rows that know any of its labels."""
+    from models.evaluate.gate import compare
+
+    new, old = LinearLabels(candidate), LinearLabels(active)
+    labels = [label for label in new.labels if label in old.labels]
+    usable = [r for r in rows if any(k in labels for k in r.get("labels", {}))]
+    truth = np.array(
+        [[r["labels"].get(label, np.nan) for label in labels] for r in usable], dtype=float
+    ).reshape(len(usable), len(labels))
+    records = [model_input(r) for r in usable]
+
+    def probabilities(model: LinearLabels) -> np.ndarray:
+        if not records:
+            return np.zeros((0, len(labels)))
+        p = model.proba(records)
+        return p[:, [model.labels.index(label) for label in labels]]
+
+    return compare(
+        labels,
+        truth,
+        probabilities(new),
+        probabilities(old),
+        candidate_thresholds,
+        active_thresholds,
+    )

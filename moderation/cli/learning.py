@@ -63,17 +63,10 @@ def feedback_export(out: IO[str], since: datetime | None, site: str | None, spli
     """
     from datetime import UTC
 
-    from sqlalchemy import select
-
     from moderation.learning.feedback import Split, feedback_rows
-    from moderation.storage import Site
 
     session = db.session()
-    site_id = None
-    if site is not None:
-        site_id = session.scalar(select(Site.id).where(Site.name == site))
-        if site_id is None:
-            raise click.ClickException(f"no site named {site!r}")
+    site_id = site_id_of(session, site)
     count = 0
     for row, _ in feedback_rows(
         session,
@@ -84,6 +77,20 @@ def feedback_export(out: IO[str], since: datetime | None, site: str | None, spli
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1
     click.echo(f"exported {count} labelled rows ({split})", err=True)
+
+
+def site_id_of(session: Any, site: str | None) -> int | None:
+    """The id of the site named ``site`` (None for None); a usage error if there is none."""
+    from sqlalchemy import select
+
+    from moderation.storage import Site
+
+    if site is None:
+        return None
+    site_id = session.scalar(select(Site.id).where(Site.name == site))
+    if site_id is None:
+        raise click.ClickException(f"no site named {site!r}")
+    return int(site_id)
 
 
 @click.group("models")
@@ -158,16 +165,27 @@ def models_register(directory: Path) -> None:
 @models_group.command("promote")
 @click.argument("name")
 @click.argument("version")
-@click.option("--force", is_flag=True, help="Promote even if it does worse on held-out feedback.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Promote even if the gate refuses (the refusal is recorded with the promotion).",
+)
+@click.option("--site", help="Judge it on this site's held-out decisions only.")
 @with_appcontext
-def models_promote(name: str, version: str, force: bool) -> None:
-    """Make VERSION of model NAME the one workers score with (they switch without a restart)."""
+def models_promote(name: str, version: str, force: bool, site: str | None) -> None:
+    """Make VERSION of model NAME the one workers score with (they switch without a restart).
+
+    Refused unless it is measurably better than the active version on the held-out decisions
+    (docs/learning.md, The promotion gate).
+    """
     from moderation.learning.versions import promote
 
     try:
         with db.transaction() as session:
             adopt_baseline(session)
-            evaluation = promote(session, name, version, cli_actor(), force=force)
+            evaluation = promote(
+                session, name, version, cli_actor(), force=force, site_id=site_id_of(session, site)
+            )
     except ModerationError as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps({"promoted": {"name": name, "version": version}, **evaluation}))

@@ -3,9 +3,11 @@
 Versions live in the ``model_versions`` table (bytes included), not in local files, so workers on
 any host load the same model. A version is registered as a ``candidate`` with its metrics on the
 held-out moderator feedback (``moderation.learning.feedback``) next to the active version's on the
-same rows; ``promote`` evaluates again on today's held-out rows and refuses a candidate that scores
-lower than the active version there (or that no held-out row can judge) unless forced. Every
-registration, promotion and rollback is written to ``model_events``.
+same rows; ``promote`` evaluates again on today's held-out rows (optionally one site's) and refuses,
+unless forced, a candidate the gate (``models.evaluate.gate``) does not find measurably better
+there: too few rows to tell, worse on a judged label's AUC or on the verdict, or better on nothing,
+each with a paired bootstrap confidence interval. Every registration, promotion (with that
+evaluation, forced or not) and rollback is written to ``model_events``.
 
 The models package is imported inside the functions that load or evaluate artifacts, so the web
 process never imports scikit-learn.
@@ -168,16 +170,17 @@ def ensure_baseline(session: Session, directory: Path | None = None) -> list[Mod
     return adopted
 
 
-def holdout(session: Session) -> list[dict[str, Any]]:
-    """The held-out feedback rows (see ``moderation.learning.feedback``)."""
-    return [row for row, _ in feedback_rows(session, split=Split.HOLDOUT)]
+def holdout(session: Session, site_id: int | None = None) -> list[dict[str, Any]]:
+    """The held-out feedback rows (see ``moderation.learning.feedback``), of one site if given."""
+    return [row for row, _ in feedback_rows(session, split=Split.HOLDOUT, site_id=site_id)]
 
 
 def evaluate_pair(
     session: Session, candidate: ModelVersion, rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The candidate's and the active version's metrics on the same held-out rows."""
-    from models.evaluate.artifact import evaluate_artifact
+    """The candidate's and the active version's metrics on the same held-out rows, and the
+    gate's comparison of the two (``gate``)."""
+    from models.evaluate.artifact import compare_artifacts, evaluate_artifact
     from models.stored import load_artifact
 
     boundary = holdout_boundary(session)
@@ -196,6 +199,13 @@ def evaluate_pair(
             "version": active.version,
             **evaluate_artifact(load_artifact(stored(active)), active.thresholds, rows),
         }
+        result["gate"] = compare_artifacts(
+            load_artifact(stored(candidate)),
+            candidate.thresholds,
+            load_artifact(stored(active)),
+            active.thresholds,
+            rows,
+        )
     return result
 
 
@@ -226,24 +236,13 @@ def get_version(session: Session, name: str, version: str) -> ModelVersion:
     return row
 
 
-def refusal(evaluation: dict[str, Any]) -> str | None:
-    """Why a candidate may not replace the active version, or None if it may."""
-    active = evaluation["active"]
-    if active is None:
+def refusal(evaluation: dict[str, Any], name: str) -> str | None:
+    """Why a candidate may not replace the active version (the gate's reason), or None."""
+    from models.evaluate.gate import refusal as gate_refusal
+
+    if evaluation["active"] is None:
         return None
-    candidate = evaluation["candidate"]
-    if candidate["score"] is None or active["score"] is None:
-        return (
-            f"no held-out feedback has the labels {candidate['version']} scores "
-            f"({evaluation['holdout_rows']} held-out rows); decide more comments or use --force"
-        )
-    if candidate["score"] < active["score"]:
-        return (
-            f"{candidate['version']} scores {candidate['score']} ({candidate['measure']}) on "
-            f"{candidate['rows']} held-out feedback rows, below the active {active['version']}'s "
-            f"{active['score']}; use --force to promote it anyway"
-        )
-    return None
+    return gate_refusal(evaluation["gate"], name, evaluation["candidate"]["version"])
 
 
 def activate(
@@ -285,16 +284,28 @@ def activate(
 
 
 def promote(
-    session: Session, name: str, version: str, actor: str, *, force: bool = False
+    session: Session,
+    name: str,
+    version: str,
+    actor: str,
+    *,
+    force: bool = False,
+    site_id: int | None = None,
 ) -> dict[str, Any]:
-    """Make a version active after judging it on today's held-out feedback; returns that verdict."""
+    """Make a version active after judging it on today's held-out feedback; returns that verdict.
+
+    ``site_id`` judges it on that site's held-out decisions only. A forced promotion records the
+    refusal it overrode in its event's evaluation (``refused``).
+    """
     row = get_version(session, name, version)
     if row.status == ModelStatus.ACTIVE:
         raise Conflict(f"{name} {version} is already the active version")
-    evaluation = evaluate_pair(session, row, holdout(session))
-    reason = refusal(evaluation)
+    evaluation = evaluate_pair(session, row, holdout(session, site_id))
+    evaluation["site_id"] = site_id
+    reason = refusal(evaluation, name)
     if reason is not None and not force:
         raise PromotionRefused(reason)
+    evaluation["refused"] = reason
     previous = active_version(session, name)
     activate(session, row, previous, actor, "promote", forced=force, evaluation=evaluation)
     return evaluation

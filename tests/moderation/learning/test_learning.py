@@ -45,11 +45,12 @@ def stay_reviews(brand: str | None, count: int, seed: int) -> list[str]:
     ]
 
 
-SPAM = stay_reviews("Glimmerstone", 50, 1)
-FINE = stay_reviews(None, 50, 2)
-# 80 decisions to learn from, then the 20 most recent: the held-out share.
-TRAIN = [(t, 1) for t in SPAM[:40]] + [(t, 0) for t in FINE[:40]]
-HOLDOUT = [(t, 1) for t in SPAM[40:]] + [(t, 0) for t in FINE[40:]]
+SPAM = stay_reviews("Glimmerstone", 125, 1)
+FINE = stay_reviews(None, 125, 2)
+# 200 decisions to learn from, then the 50 most recent: the held-out share (25 of each class,
+# enough for the promotion gate to tell: models.evaluate.gate.MIN_POSITIVES).
+TRAIN = [(t, 1) for t in SPAM[:100]] + [(t, 0) for t in FINE[:100]]
+HOLDOUT = [(t, 1) for t in SPAM[100:]] + [(t, 0) for t in FINE[100:]]
 
 
 def data_dir() -> Path:
@@ -334,16 +335,22 @@ def test_promotion_is_refused_when_worse_unless_forced(
     registered = runner.invoke(args=["models", "register", str(candidate_dir)])
     candidate = json.loads(registered.output.splitlines()[0])["version"]
 
-    assert promote(runner, "spam", candidate).exit_code == 0
+    # On one site's held-out decisions: the shop has none, so nothing can tell.
+    by_site = promote(runner, "spam", candidate, "--site", "shop")
+    assert by_site.exit_code != 0 and "0 rows judge spam" in by_site.output
+    assert "no site named" in promote(runner, "spam", candidate, "--site", "nosuch").output
+    assert promote(runner, "spam", candidate, "--site", "blog").exit_code == 0
     assert versions("spam") == {baseline: "retired", candidate: "active"}
     # Now the baseline is the challenger, and it does worse on the held-out feedback.
     refused = promote(runner, "spam", baseline)
-    assert refused.exit_code != 0 and "below the active" in refused.output
+    assert refused.exit_code != 0 and "worse than the active" in refused.output
+    assert "spam AUC" in refused.output and "95% CI" in refused.output
     assert versions("spam")[candidate] == "active"
     # A toxicity candidate cannot be judged: no held-out row has a toxicity label.
     toxicity = [v for v, s in versions("toxicity").items() if s == "candidate"]
     unjudged = promote(runner, "toxicity", toxicity[0])
-    assert unjudged.exit_code != 0 and "no held-out feedback" in unjudged.output
+    assert unjudged.exit_code != 0 and "too few held-out decisions" in unjudged.output
+    assert "at least 20 of each" in unjudged.output
 
     forced = promote(runner, "spam", baseline, "--force")
     assert forced.exit_code == 0
@@ -352,6 +359,14 @@ def test_promotion_is_refused_when_worse_unless_forced(
         ("promote", candidate, baseline, False),
         ("promote", baseline, candidate, True),
     ]
+    with db.transaction() as session:
+        promotions = session.scalars(
+            select(ModelEvent).where(ModelEvent.name == "spam", ModelEvent.action == "promote")
+        ).all()
+        # The gate's comparison is recorded with each promotion, and the refusal --force overrode.
+        assert promotions[-2].evaluation["refused"] is None
+        assert promotions[-2].evaluation["gate"]["labels"]["spam"]["ci"][0] > 0
+        assert "worse" in promotions[-1].evaluation["refused"]
     assert promote(runner, "spam", baseline).exit_code != 0  # already active
     assert promote(runner, "spam", "no-such-version").exit_code != 0
 
