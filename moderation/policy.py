@@ -15,6 +15,8 @@ key                default                     meaning
 ``trusted_after``  ``null`` (nobody trusted)   approve, without holding, comments of an author
                                                (same e-mail) whose comments a moderator approved,
                                                minus those rejected, reach this number on the site
+``rehold_after_reports`` ``3``                readers' reports that hold an approved comment
+                                               again (``moderation.reports``); ``null``: never
 ``banned_words``   ``[]``                      words or phrases that reject a comment
 ``suspect_words``  ``[]``                      words or phrases that hold a comment
 ``shadow``         ``false``                   shadow mode: compute and store the verdict, but
@@ -45,6 +47,13 @@ Words are matched as whole words or phrases (``class`` does not match ``ass``) o
 the normalization the models use (``models.text.normalize``, passed in by the worker so that this
 module stays free of the models): look-alike letters, invisible characters, spaced letters and
 leetspeak do not evade a list, and stretched letters ("stuuupid") match.
+
+Moderators' settings on the comment's author and thread (``moderation.settings``, passed in as
+a ``Standing``) come first: a banned or suspended author's comment is ``rejected``
+(``author_banned``, ``author_suspended``), in shadow mode too, since a person decided it; a
+pre-moderated author or thread holds like site pre-moderation (``author_premoderated``,
+``thread_premoderated``) and outweighs trust earned by count; an author a moderator trusts is
+trusted (``author_trusted``) whatever ``trusted_after`` says.
 
 Order, first match wins:
 
@@ -104,6 +113,7 @@ DEFAULT_POLICY: dict[str, Any] = {
     "unknown_language": "hold",
     "signals": DEFAULT_SIGNALS,
     "trusted_after": None,
+    "rehold_after_reports": 3,
     "banned_words": [],
     "suspect_words": [],
 }
@@ -128,6 +138,26 @@ class Author:
 
     approved: int = 0
     rejected: int = 0
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What moderators set on a comment's author and thread (``moderation.settings``)."""
+
+    banned: bool = False
+    suspended: bool = False
+    trusted: bool = False
+    # ``author_premoderated`` and/or ``thread_premoderated``.
+    premoderated: tuple[str, ...] = ()
+
+
+def imposed(standing: Standing | None) -> Verdict | None:
+    """The rejection a banned or suspended author gets whatever the comment says; else None."""
+    if standing is not None and standing.banned:
+        return Verdict(CommentStatus.REJECTED, [Reason.AUTHOR_BANNED])
+    if standing is not None and standing.suspended:
+        return Verdict(CommentStatus.REJECTED, [Reason.AUTHOR_SUSPENDED])
+    return None
 
 
 def merged(site_policy: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -228,6 +258,7 @@ def decide(
     normalize: Normalizer = plain,
     author: Author | None = None,
     signals: Mapping[str, int] | None = None,
+    standing: Standing | None = None,
 ) -> Verdict:
     """The verdict for one comment under a site's policy (the order is in the module docstring).
 
@@ -237,10 +268,14 @@ def decide(
     (a signal at or above the site's count holds, like a label at its hold threshold). In shadow
     mode the verdict is ``shadowed``.
     """
+    if (rejection := imposed(standing)) is not None:
+        return rejection
     if not all_finite(scores):
         return unscored()
     policy = merged(site_policy)
-    verdict = enforced(scores, policy, model_thresholds or {}, text, normalize, author, signals)
+    verdict = enforced(
+        scores, policy, model_thresholds or {}, text, normalize, author, signals, standing
+    )
     return shadowed(verdict) if policy.get("shadow") else verdict
 
 
@@ -266,8 +301,10 @@ def enforced(
     normalize: Normalizer,
     author: Author | None,
     signals: Mapping[str, int] | None = None,
+    standing: Standing | None = None,
 ) -> Verdict:
     """The verdict the (merged) policy enforces, in the order of the module docstring."""
+    standing = standing or Standing()
     rejected = over(scores, policy, model_thresholds, "reject")
     held = [
         label for label in over(scores, policy, model_thresholds, "hold") if label not in rejected
@@ -275,16 +312,19 @@ def enforced(
     banned = find_words(text, policy["banned_words"], normalize)
     if banned:
         return Verdict(CommentStatus.REJECTED, [Reason.BANNED_WORD, *rejected, *held], banned)
-    trusted = is_trusted(policy, author)
+    # A moderator's pre-moderation of this author or thread outweighs trust earned by count.
+    trusted = standing.trusted or (is_trusted(policy, author) and not standing.premoderated)
+    trust = Reason.AUTHOR_TRUSTED if standing.trusted else Reason.TRUSTED_AUTHOR
     premoderation: list[str] = [Reason.PREMODERATION] if policy.get("premoderation") else []
+    premoderation += standing.premoderated
     if rejected:
         if trusted:
-            return Verdict(CommentStatus.HELD, [*rejected, *held, Reason.TRUSTED_AUTHOR])
+            return Verdict(CommentStatus.HELD, [*rejected, *held, trust])
         if premoderation:
             return Verdict(CommentStatus.HELD, [*rejected, *held, *premoderation])
         return Verdict(CommentStatus.REJECTED, rejected + held)
     if trusted:
-        return Verdict(CommentStatus.APPROVED, [Reason.TRUSTED_AUTHOR])
+        return Verdict(CommentStatus.APPROVED, [trust])
     suspect = find_words(text, policy["suspect_words"], normalize)
     reasons = ([Reason.SUSPECT_WORD] if suspect else []) + held + premoderation
     if reasons:
@@ -338,6 +378,7 @@ def unread(
     *,
     text: str = "",
     normalize: Normalizer = plain,
+    standing: Standing | None = None,
 ) -> Verdict:
     """The verdict for a comment in a language the models do not read: it is never scored.
 
@@ -345,6 +386,8 @@ def unread(
     ``unknown_language`` setting holds it (the default) or publishes it, either way with the
     reasons ``unscored`` and ``language:<code>`` so nobody mistakes it for a scored comment.
     """
+    if (rejection := imposed(standing)) is not None:
+        return rejection
     policy = merged(site_policy)
     reasons = [Reason.UNSCORED, f"language:{language}"]
     banned = find_words(text, policy["banned_words"], normalize)

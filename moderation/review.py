@@ -28,14 +28,25 @@ class InvalidCursor(ModerationError):
     """A page cursor that is not one of this sort's (the front doors answer 422)."""
 
 
+# The reported queue's sort: most reports first, then the most recently reported.
+REPORTS_SORT = "reports"
+
+
+def by_author(author: str) -> ColumnElement[bool]:
+    """An author's comments: by the site's own author id or by the e-mail hash."""
+    return or_(Comment.author_hash == author, Comment.author_id == author)
+
+
 def filtered(query: Select, args: dict[str, Any], site_id: int | None) -> Select:
     """Apply every filter of the review queue except status and the cursor."""
     if site_id is not None:
         query = query.where(Comment.site_id == site_id)
+    if args.get("queue") == "reported":
+        query = query.where(Comment.report_count > 0)
     if "thread" in args:
         query = query.where(Comment.thread_id == args["thread"])
     if "author" in args:
-        query = query.where(Comment.author_hash == args["author"])
+        query = query.where(by_author(args["author"]))
     if "since" in args:
         query = query.where(Comment.created_at >= args["since"])
     if "until" in args:
@@ -73,6 +84,9 @@ def sort_key(args: dict[str, Any]) -> tuple[ColumnElement[Any] | InstrumentedAtt
 def encode_cursor(comment: Comment, args: dict[str, Any]) -> str:
     if args["sort"] in SCORE_SORTS:
         value: Any = (comment.scores or {}).get(args["label"])
+    elif args["sort"] == REPORTS_SORT:
+        last = comment.last_reported_at
+        value = [comment.report_count, last.isoformat() if last is not None else None]
     else:
         value = comment.created_at.isoformat()
     raw = json.dumps([args["sort"], value, comment.id]).encode()
@@ -87,16 +101,36 @@ def decode_cursor(cursor: str, args: dict[str, Any]) -> tuple[Any, str]:
             raise ValueError("a cursor of another sort")
         if sort in SCORE_SORTS:
             return float(value), str(comment_id)
-        created_at = datetime.fromisoformat(value)
-        if created_at.tzinfo is None:
-            raise ValueError("a time without a timezone")
-        return created_at, str(comment_id)
+        if sort == REPORTS_SORT:
+            count, last = value
+            return (int(count), aware(datetime.fromisoformat(last))), str(comment_id)
+        return aware(datetime.fromisoformat(value)), str(comment_id)
     except (ValueError, TypeError, binascii.Error) as error:
         raise InvalidCursor("The cursor is not valid.") from error
 
 
+def aware(moment: datetime) -> datetime:
+    """The time a cursor holds, which must carry its timezone."""
+    if moment.tzinfo is None:
+        raise ValueError("a time without a timezone")
+    return moment
+
+
 def after_cursor(query: Select, cursor: str, args: dict[str, Any]) -> Select:
     value, comment_id = decode_cursor(cursor, args)
+    if args["sort"] == REPORTS_SORT:
+        count, last = value
+        return query.where(
+            or_(
+                Comment.report_count < count,
+                and_(Comment.report_count == count, Comment.last_reported_at < last),
+                and_(
+                    Comment.report_count == count,
+                    Comment.last_reported_at == last,
+                    Comment.id < comment_id,
+                ),
+            )
+        )
     key, descending = sort_key(args)
     if descending:
         return query.where(or_(key < value, and_(key == value, Comment.id < comment_id)))
@@ -108,13 +142,24 @@ def queue_page(
 ) -> tuple[list[Comment], str | None]:
     """One keyset page of the queue (each comment with its author's record) and the cursor of
     the next page (None on the last)."""
-    query = filtered(select(Comment), args, site_id).where(Comment.status == args["status"])
-    key, descending = sort_key(args)
-    if args["sort"] in SCORE_SORTS:
-        query = query.where(key.is_not(None))
+    query = filtered(select(Comment), args, site_id)
+    # The reported queue lists every status unless one is named.
+    if args.get("status") is not None:
+        query = query.where(Comment.status == args["status"])
     if "cursor" in args:
         query = after_cursor(query, args["cursor"], args)
-    order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
+    order: tuple[Any, ...]
+    if args["sort"] == REPORTS_SORT:
+        order = (
+            Comment.report_count.desc(),
+            Comment.last_reported_at.desc(),
+            Comment.id.desc(),
+        )
+    else:
+        key, descending = sort_key(args)
+        if args["sort"] in SCORE_SORTS:
+            query = query.where(key.is_not(None))
+        order = (key.desc(), Comment.id.desc()) if descending else (key.asc(), Comment.id.asc())
     rows = session.scalars(query.order_by(*order).limit(args["limit"] + 1)).all()
     items = list(with_author_records(session, rows[: args["limit"]]))
     more = len(rows) > args["limit"]

@@ -95,6 +95,14 @@ class Reason(enum.StrEnum):
     UNSCORED = "unscored"
     SHADOW_HELD = "shadow_held"
     SHADOW_REJECTED = "shadow_rejected"
+    # Moderators' settings on an author or a thread (``moderation.settings``).
+    AUTHOR_BANNED = "author_banned"
+    AUTHOR_SUSPENDED = "author_suspended"
+    AUTHOR_PREMODERATED = "author_premoderated"
+    AUTHOR_TRUSTED = "author_trusted"
+    THREAD_PREMODERATED = "thread_premoderated"
+    # Held again after readers reported it (``moderation.reports``).
+    REPORTED = "reported"
 
 
 class Role(enum.StrEnum):
@@ -108,6 +116,8 @@ class Role(enum.StrEnum):
 class Actor(enum.StrEnum):
     POLICY = "policy"
     MODERATOR = "moderator"
+    # Readers' reports held an approved comment again (``moderation.reports``).
+    REPORTS = "reports"
 
 
 class ModelStatus(enum.StrEnum):
@@ -182,6 +192,9 @@ class Comment(Base):
         # Comments per client-IP hash and per author in a recent window (velocity signals).
         Index("ix_comments_ip_created", "ip_hash", "created_at"),
         Index("ix_comments_author_created", "author_hash", "created_at"),
+        # An author by the site's own id; the reported queue by its sort.
+        Index("ix_comments_site_author_id", "site_id", "author_id"),
+        Index("ix_comments_reported", "report_count", "last_reported_at"),
         UniqueConstraint("site_id", "idempotency_key", name="uq_comments_idempotency"),
     )
 
@@ -196,6 +209,8 @@ class Comment(Base):
     text: Mapped[str] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(254))
     author_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The site's own id for the author, when its form sends one: it keys the author's settings.
+    author_id: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(2048))
     thread_id: Mapped[str | None] = mapped_column(String(200), index=True)
     thread_url: Mapped[str | None] = mapped_column(String(2048))
@@ -223,6 +238,9 @@ class Comment(Base):
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     scored_at: Mapped[datetime | None]
+    # Readers' reports (``Report``), counted here so the reported queue sorts on the row alone.
+    report_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_reported_at: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship()
 
@@ -325,7 +343,7 @@ class Webhook(Base):
 
 
 class WebhookEvent(Base):
-    """One event, frozen when its decision is recorded: one per decision and event type."""
+    """One event, frozen when its decision or action is recorded: one per decision and type."""
 
     __tablename__ = "webhook_events"
     __table_args__ = (
@@ -334,10 +352,11 @@ class WebhookEvent(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    comment_id: Mapped[str] = mapped_column(
+    # Both NULL for an event of no decision (an author's or a thread's settings, a note).
+    comment_id: Mapped[str | None] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -460,6 +479,96 @@ class Suggestion(Base):
     # Where it came from ("perspective:suggestscore") and what it suggests (approve, reject, ...).
     source: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Report(Base):
+    """A reader's report of a comment: one per reader (a keyed hash) per comment."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("comment_id", "reader_hash", name="uq_reports_reader"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    comment_id: Mapped[str] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    # A keyed hash of the reader's id, or of the client IP without one (``moderation.privacy``).
+    reader_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuthorSetting(Base):
+    """A moderator's settings on an author of a site: banned, suspended, pre-moderated, trusted.
+
+    ``author_key`` is the site's own author id when its form sends one, else the e-mail hash.
+    """
+
+    __tablename__ = "author_settings"
+    __table_args__ = (UniqueConstraint("site_id", "author_key", name="uq_author_settings_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    author_key: Mapped[str] = mapped_column(String(200))
+    banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_until: Mapped[datetime | None]
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ThreadSetting(Base):
+    """A moderator's settings on one thread (story) of a site: closed, pre-moderated."""
+
+    __tablename__ = "thread_settings"
+    __table_args__ = (UniqueConstraint("site_id", "thread_id", name="uq_thread_settings_thread"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    thread_id: Mapped[str] = mapped_column(String(200))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Note(Base):
+    """A moderator's note on a comment or an author, for the next moderator."""
+
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_subject", "site_id", "subject", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    # "comment" (a comment id) or "author" (an author key).
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModeratorAction(Base):
+    """The audit log of actions that change no comment's status: on authors, threads, notes.
+
+    A status change is a ``Decision``; everything else a moderator does is one of these.
+    """
+
+    __tablename__ = "moderator_actions"
+    __table_args__ = (Index("ix_moderator_actions_subject", "site_id", "subject", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    # "author", "thread" or "comment", and its key, thread id or comment id.
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    # ban, unban, suspend, unsuspend, premoderate, unpremoderate, trust, untrust, close, reopen,
+    # note.
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

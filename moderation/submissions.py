@@ -44,6 +44,7 @@ class Submission:
     parent_id: str | None = None
     language: str | None = None
     client_id: str | None = None
+    author_id: str | None = None
     ip: str | None = None
     user_agent: str | None = None
     referrer: str | None = None
@@ -70,6 +71,7 @@ def new_comment(
         text=submission.text,
         email=submission.email,
         author_hash=keyed_hash(submission.email, secret),
+        author_id=(submission.author_id or "")[:200] or None,
         url=submission.url,
         thread_id=(submission.thread_id or "")[:200] or None,
         thread_url=submission.thread_url,

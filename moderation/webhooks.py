@@ -37,13 +37,27 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from moderation.queue import enqueue_delivery
-from moderation.storage import Comment, Decision, Site, Webhook, WebhookDelivery, WebhookEvent
+from moderation.storage import (
+    Comment,
+    Decision,
+    Site,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
 SCORED = "comment.scored"
 DECIDED = "comment.decided"
-EVENT_TYPES = (SCORED, DECIDED)
+# Events of no decision (``record_action_event``): a reader's report, a moderator's settings on
+# an author or a thread, a note.
+REPORTED = "comment.reported"
+AUTHOR_UPDATED = "author.updated"
+THREAD_UPDATED = "thread.updated"
+NOTE_ADDED = "note.added"
+EVENT_TYPES = (SCORED, DECIDED, REPORTED, AUTHOR_UPDATED, THREAD_UPDATED, NOTE_ADDED)
 SIGNATURE_HEADER = "Moderation-Signature"
 # Deliveries waiting in the session for its commit (see the module docstring).
 _PENDING_KEY = "moderation.webhook_deliveries"
@@ -136,15 +150,20 @@ def event_payload(
     }
 
 
-def record_event(session: Session, comment: Comment, decision: Decision, kind: str) -> None:
-    """Record the event of a decision and a delivery per subscribed webhook (none: nothing)."""
-    hooks = [
+def subscribed(session: Session, site_id: int, kind: str) -> list[Webhook]:
+    """The site's active webhooks that take events of ``kind``."""
+    return [
         hook
         for hook in session.scalars(
-            select(Webhook).where(Webhook.site_id == comment.site_id, Webhook.active.is_(True))
+            select(Webhook).where(Webhook.site_id == site_id, Webhook.active.is_(True))
         )
         if kind in hook.events
     ]
+
+
+def record_event(session: Session, comment: Comment, decision: Decision, kind: str) -> None:
+    """Record the event of a decision and a delivery per subscribed webhook (none: nothing)."""
+    hooks = subscribed(session, comment.site_id, kind)
     if not hooks:
         return
     session.flush()  # the decision's id and time
@@ -160,6 +179,38 @@ def record_event(session: Session, comment: Comment, decision: Decision, kind: s
             payload=event_payload(event_id, kind, site, comment, decision),
         )
     )
+    add_deliveries(session, hooks, event_id)
+
+
+def record_action_event(
+    session: Session, site: Site, kind: str, data: dict[str, Any], comment_id: str | None = None
+) -> None:
+    """Record an event of no decision (``data`` is its payload's ``data``) and its deliveries.
+
+    ``data`` must hold nothing personal: receivers get what a site key may read.
+    """
+    hooks = subscribed(session, site.id, kind)
+    if not hooks:
+        return
+    event_id = f"evt_{uuid.uuid4().hex}"
+    payload = {
+        "id": event_id,
+        "type": kind,
+        "created_at": utcnow().isoformat(),
+        "site": site.name,
+        "data": data,
+    }
+    session.add(
+        WebhookEvent(
+            id=event_id, site_id=site.id, comment_id=comment_id, type=kind, payload=payload
+        )
+    )
+    add_deliveries(session, hooks, event_id)
+
+
+def add_deliveries(session: Session, hooks: list[Webhook], event_id: str) -> None:
+    """A delivery of the event per webhook, enqueued once the session commits."""
+    session.flush()  # the event before its deliveries (a foreign key)
     deliveries = [WebhookDelivery(webhook_id=hook.id, event_id=event_id) for hook in hooks]
     session.add_all(deliveries)
     session.flush()

@@ -34,6 +34,7 @@ from moderation.policy import (
     word_explanations,
 )
 from moderation.queue import verdict_channel
+from moderation.settings import standing
 from moderation.storage import Comment, CommentStatus, Score, db, utcnow
 from workers import signals
 
@@ -112,6 +113,7 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> str
             normalize=normalize,
             author=author,
             signals=counted.counts,
+            standing=standing(session, comment),
         )
         # A score that is not a finite number made the verdict ``unscored``; it is not stored.
         kept = {label: value for label, value in scores.items() if all_finite({label: value})}
@@ -155,7 +157,13 @@ def save_unread(comment_id: str, language: str) -> str:
         comment = session.scalars(
             select(Comment).options(joinedload(Comment.site)).where(Comment.id == comment_id)
         ).one()
-        verdict = unread(language, comment.site.policy, text=comment.text, normalize=normalize)
+        verdict = unread(
+            language,
+            comment.site.policy,
+            text=comment.text,
+            normalize=normalize,
+            standing=standing(session, comment),
+        )
         if comment.status == CommentStatus.PENDING:
             comment.explanations = word_explanations(comment.text, verdict)
             comment.scored_at = utcnow()

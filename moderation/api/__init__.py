@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from moderation.api import comments, feedback, health, review, sites, stats, webhooks
+from moderation.api import actions, comments, feedback, health, review, sites, stats, webhooks
 
 # In the order of /openapi.json.
-BLUEPRINTS = [module.blp for module in (comments, review, health, feedback, sites, webhooks, stats)]
+BLUEPRINTS = [
+    module.blp for module in (comments, review, actions, health, feedback, sites, webhooks, stats)
+]

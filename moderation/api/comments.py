@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import current_app, request
@@ -9,14 +10,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from moderation.exceptions import Conflict
-from moderation.http.auth import authenticate
+from moderation.http.auth import authenticate, permits
 from moderation.http.scope import load_for
+from moderation.reports import reports_on
 from moderation.schemas.comments import (
     CommentSchema,
     CommentSubmitSchema,
     SubmitHeadersSchema,
     WaitArgsSchema,
 )
+from moderation.settings import is_closed, notes_on
 from moderation.storage import Comment, CommentStatus, Role, Site, db
 from moderation.submissions import (
     Submission,
@@ -42,6 +45,7 @@ def submission(body: dict[str, Any]) -> Submission:
         parent_id=body.get("parent_id"),
         language=body.get("language"),
         client_id=body.get("client_id"),
+        author_id=body.get("author_id"),
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
         referrer=request.referrer,
@@ -55,7 +59,11 @@ class Comments(MethodView):
     @blp.arguments(SubmitHeadersSchema, location="headers", as_kwargs=True)
     @blp.response(202, CommentSchema)
     @blp.alt_response(200, schema=CommentSchema, description="The verdict, when ready in time.")
-    @blp.alt_response(409, response="CONFLICT", description="The idempotency key was reused.")
+    @blp.alt_response(
+        409,
+        response="CONFLICT",
+        description="The idempotency key was reused, or a moderator closed the thread.",
+    )
     def post(self, body: dict[str, Any], wait: int, idempotency_key: str | None = None) -> Any:
         """Submit a comment for moderation.
 
@@ -65,6 +73,9 @@ class Comments(MethodView):
         session = db.session()
         principal = authenticate(session, Role.SUBMIT)
         site = session.get_one(Site, principal.site_id)
+        thread_id = (body.get("thread") or {}).get("id")
+        if is_closed(session, site.id, thread_id):
+            abort(409, message=f"The thread {thread_id!r} is closed to new comments.")
         # The site's own comment id doubles as the idempotency key.
         key = idempotency_key or body.get("client_id")
         try:
@@ -82,7 +93,18 @@ class Comments(MethodView):
 class CommentById(MethodView):
     @blp.response(200, CommentSchema)
     def get(self, comment_id: str) -> Comment:
-        """A comment's status, verdict, reasons, scores per label and model versions."""
+        """A comment's status, verdict, reasons, scores per label and model versions.
+
+        With its readers' reports per reason; a moderator also gets each report with the
+        reader's words (never the reader) and the moderators' notes on it.
+        """
         session = db.session()
         principal = authenticate(session, Role.SUBMIT, Role.MODERATE)
-        return load_for(session, principal, comment_id)
+        comment = load_for(session, principal, comment_id)
+        found = reports_on(session, comment.id)
+        # Not columns: the schema reads them from the object.
+        comment.report_reasons = dict(Counter(report.reason for report in found))  # type: ignore[attr-defined]
+        if permits(principal, [Role.MODERATE]):
+            comment.reports = found  # type: ignore[attr-defined]
+            comment.notes = notes_on(session, comment.site_id, "comment", comment.id)  # type: ignore[attr-defined]
+        return comment

@@ -2,8 +2,8 @@
 
 Three limits, all from settings (``limits`` syntax, e.g. ``60 per minute``):
 
-- ``RATE_LIMIT_SUBMIT``: submissions per client IP (one reader, or one abuser of a site key that
-  is public in a comment form);
+- ``RATE_LIMIT_SUBMIT``: submissions and readers' reports per client IP, together (one reader,
+  or one abuser of a site key that is public in a comment form);
 - ``RATE_LIMIT_DEFAULT``: requests per client IP, over all endpoints together;
 - ``RATE_LIMIT_KEY``: requests per key, over all endpoints together (a leaked or runaway key).
   A blueprint whose key is not a bearer token (the drop-in protocols: ``?key=``, Akismet's
@@ -39,6 +39,8 @@ from moderation.keys import hash_key
 from moderation.privacy import keyed_hash
 
 SUBMIT_ENDPOINT = "comments.Comments"
+# The other site-key write that a reader's browser sends, counted like a submission.
+REPORT_ENDPOINT = "actions.CommentReports"
 # Seconds a Redis call of the limiter may take before the request goes on without it.
 STORAGE_TIMEOUT_SECONDS = 0.15
 
@@ -93,7 +95,7 @@ def is_exempt() -> bool:
 
 
 def is_not_submission() -> bool:
-    return request.endpoint != SUBMIT_ENDPOINT or request.method != "POST"
+    return request.endpoint not in (SUBMIT_ENDPOINT, REPORT_ENDPOINT) or request.method != "POST"
 
 
 def has_no_key() -> bool:

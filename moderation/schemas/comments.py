@@ -34,6 +34,14 @@ class CommentSubmitSchema(ma.Schema):
         200,
         metadata={"description": "The site's own id for this comment; also an idempotency key."},
     )
+    author_id = text_field(
+        1,
+        200,
+        metadata={
+            "description": "The site's own id for the author: moderators' actions on the author "
+            "(ban, trust, ...) are keyed by it rather than by the e-mail hash."
+        },
+    )
 
 
 class SubmitHeadersSchema(ma.Schema):
@@ -84,8 +92,33 @@ class CommentSchema(ma.Schema):
     scores = fields.Dict(keys=fields.String(), values=fields.Float())
     model_versions = fields.Dict(keys=fields.String(), values=fields.String())
     explanations = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(SpanSchema)))
+    report_count = fields.Integer(metadata={"description": "Readers' reports of it."})
+    report_reasons = fields.Method(
+        "get_report_reasons", metadata={"description": "Reports per reason."}
+    )
+    # Moderators only (the view sets them): the reports with the readers' words, and the notes.
+    reports = fields.List(fields.Nested(lambda: ReportOutSchema()), dump_only=True)
+    notes = fields.List(fields.Nested(lambda: NoteOutSchema()), dump_only=True)
     links = fields.Method("get_links")
+
+    def get_report_reasons(self, comment: Any) -> dict[str, int]:
+        return dict(getattr(comment, "report_reasons", None) or {})
 
     def get_links(self, comment: Any) -> dict[str, str]:
         base = f"/v1/comments/{comment.id}"
         return {"self": base, "history": f"{base}/history", "decision": f"{base}/decision"}
+
+
+class ReportOutSchema(ma.Schema):
+    """A reader's report as moderators see it (the reader is never shown)."""
+
+    reason = fields.String()
+    text = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class NoteOutSchema(ma.Schema):
+    id = fields.Integer()
+    key_id = fields.Integer(allow_none=True)
+    text = fields.String()
+    created_at = fields.DateTime()

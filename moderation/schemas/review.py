@@ -25,6 +25,8 @@ class ReviewCommentSchema(CommentSchema):
     text = fields.String()
     email = fields.String(allow_none=True)
     author_hash = fields.String(allow_none=True)
+    author_id = fields.String(allow_none=True)
+    last_reported_at = fields.DateTime(allow_none=True)
     url = fields.String(allow_none=True)
     thread = fields.Function(lambda comment: ThreadOutSchema().dump(comment))
     parent_id = fields.String(allow_none=True)
@@ -42,7 +44,18 @@ class ReviewCommentSchema(CommentSchema):
 
 
 class ReviewQueueArgsSchema(ma.Schema):
-    status = fields.String(load_default="held", validate=validate.OneOf(STATUSES))
+    queue = fields.String(
+        load_default="status",
+        validate=validate.OneOf(["status", "reported"]),
+        metadata={
+            "description": "``reported``: comments readers reported, of every status unless "
+            "``status`` is named, most reports first, then the most recently reported."
+        },
+    )
+    status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={"description": "Default ``held`` (every status in the reported queue)."},
+    )
     site = fields.String()
     thread = fields.String()
     label = fields.String(validate=validate.OneOf(LABELS))
@@ -53,7 +66,7 @@ class ReviewQueueArgsSchema(ma.Schema):
     until = Moment()
     sort = fields.String(
         load_default="newest",
-        validate=validate.OneOf(["newest", "oldest", "score", "score_asc"]),
+        validate=validate.OneOf(["newest", "oldest", "score", "score_asc", "reports"]),
         metadata={"description": "By time, or by the score of ``label`` (highest first: score)."},
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -65,6 +78,20 @@ class ReviewQueueArgsSchema(ma.Schema):
             raise ma.ValidationError("min_score needs a label.", "min_score")
         if data.get("sort", "").startswith("score") and "label" not in data:
             raise ma.ValidationError("Sorting by score needs a label.", "sort")
+        # The reported queue has one order, "reports", which no other queue has.
+        reported = data.get("queue") == "reported"
+        if data.get("sort") not in (
+            ("newest", "reports") if reported else ("newest", "oldest", "score", "score_asc")
+        ):
+            raise ma.ValidationError("The reported queue has its own order.", "sort")
+
+    @ma.post_load
+    def _queue_defaults(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data["queue"] == "reported":
+            data["sort"] = "reports"
+        else:
+            data.setdefault("status", "held")
+        return data
 
 
 class ReviewPageSchema(ma.Schema):

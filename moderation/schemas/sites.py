@@ -41,6 +41,10 @@ class PolicyPatchSchema(ma.Schema):
         validate=validate.Length(max=20),
     )
     trusted_after = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100_000))
+    # Readers' reports that hold an approved comment again (moderation.reports); null: never.
+    rehold_after_reports = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1, max=100_000)
+    )
     # The count at which a deployment-wide spam signal holds a comment; null turns it off.
     signals = fields.Dict(
         keys=fields.String(validate=validate.OneOf(list(DEFAULT_SIGNALS))),

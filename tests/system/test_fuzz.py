@@ -24,7 +24,11 @@ from moderation import create_app
 # Generated requests per generation mode, shared by all operations (at least 10 each).
 BUDGET = int(os.environ.get("MODERATION_FUZZ_EXAMPLES", "500"))
 # Operations a site key is for; everything else is tried with the admin token.
-SITE_KEY_OPERATIONS = {("POST", "/v1/comments"), ("GET", "/v1/comments/{comment_id}")}
+SITE_KEY_OPERATIONS = {
+    ("POST", "/v1/comments"),
+    ("GET", "/v1/comments/{comment_id}"),
+    ("POST", "/v1/comments/{comment_id}/reports"),
+}
 # Operations whose parameters depend on each other (``min_score`` or ``sort=score`` need a
 # ``label``), which OpenAPI cannot state for query parameters: a request valid by the document
 # may still be a 422 there, so only that one check is skipped for them.
@@ -39,6 +43,8 @@ CROSS_FIELD_RULES = {
     # which no JSON Schema of a URL can state.
     ("POST", "/v1/sites/{name}/webhooks"),
     ("PATCH", "/v1/webhooks/{webhook_id}"),
+    # ``until`` goes with ``suspend`` and no other action.
+    ("POST", "/v1/sites/{site}/authors/{author}/actions"),
 }
 
 
