@@ -23,6 +23,7 @@ from moderation.settings import is_closed, notes_on
 from moderation.storage import Comment, CommentStatus, Role, Site, db
 from moderation.submissions import (
     Submission,
+    replay,
     request_fingerprint,
     submit,
     wait_for_verdict,
@@ -73,12 +74,15 @@ class Comments(MethodView):
         session = db.session()
         principal = authenticate(session, Role.SUBMIT)
         site = session.get_one(Site, principal.site_id)
-        thread_id = (body.get("thread") or {}).get("id")
-        if is_closed(session, site.id, thread_id):
-            abort(409, message=f"The thread {thread_id!r} is closed to new comments.")
         # The site's own comment id doubles as the idempotency key.
         key = idempotency_key or body.get("client_id")
+        thread_id = (body.get("thread") or {}).get("id")
         try:
+            # A retry of a comment stored before the thread closed still gets its answer.
+            if is_closed(session, site.id, thread_id) and not (
+                key and replay(session, site.id, key, request_fingerprint(body))
+            ):
+                abort(409, message=f"The thread {thread_id!r} is closed to new comments.")
             comment, _ = submit(session, site, submission(body), key, request_fingerprint(body))
         except Conflict as error:
             abort(409, message=str(error))

@@ -14,11 +14,19 @@ from tests.helpers import assert_error, submit
 FINE = "Thanks for the article, the second chart helped a lot."
 
 
-def report(client: Any, keys: Any, comment_id: str, key: str = "blog", **body: Any) -> Any:
+def report(
+    client: Any,
+    keys: Any,
+    comment_id: str,
+    key: str = "blog",
+    environ_base: dict[str, str] | None = None,
+    **body: Any,
+) -> Any:
     return client.post(
         f"/v1/comments/{comment_id}/reports",
         json={"reason": "abuse", **body},
         headers=keys.headers(key),
+        **({"environ_base": environ_base} if environ_base else {}),
     )
 
 
@@ -45,7 +53,7 @@ def thread_action(client: Any, keys: Any, thread: str, action: str) -> Any:
 
 
 def subscribe_everything() -> None:
-    """A webhook of blog for every event (its deliveries are not run here)."""
+    """A webhook of blog for every event; its deliveries go nowhere (loopback is refused)."""
     with db.transaction() as session:
         site = session.scalar(select(Site).where(Site.name == "blog"))
         assert site is not None
@@ -53,7 +61,7 @@ def subscribe_everything() -> None:
 
         session.add(
             Webhook(
-                site_id=site.id, url="https://hooks.example/x", events=list(EVENT_TYPES), salt="s"
+                site_id=site.id, url="https://127.0.0.1:9/never", events=list(EVENT_TYPES), salt="s"
             )
         )
 
@@ -219,7 +227,12 @@ def test_a_closed_thread_refuses_comments_and_a_premoderated_one_holds_them(
     client: Any, keys: Any, work: Any
 ) -> None:
     story = {"id": "/2026/12/story"}
+    early = {"name": "Reader", "text": FINE, "thread": story, "client_id": "c-1"}
+    stored = client.post("/v1/comments", json=early, headers=keys.headers("blog"))
     assert thread_action(client, keys, story["id"], "close").status_code == 201
+    # A retry of a comment stored before the thread closed gets its answer, not a 409.
+    retried = client.post("/v1/comments", json=early, headers=keys.headers("blog"))
+    assert retried.get_json()["id"] == stored.get_json()["id"]
     refused = client.post(
         "/v1/comments",
         json={"name": "Reader", "text": FINE, "thread": story},
@@ -309,3 +322,33 @@ def test_the_policy_puts_moderators_settings_first() -> None:
         standing=Standing(premoderated=("author_premoderated",)),
     )
     assert counted.reasons == ["author_premoderated"]
+
+
+def test_reports_count_with_submissions_against_the_per_address_limit(
+    app: Any, app_config: dict[str, Any], keys: Any
+) -> None:
+    from moderation import create_app
+
+    limited = create_app(
+        {
+            **app_config,
+            "RATE_LIMIT_ENABLED": True,
+            "RATE_LIMIT_SUBMIT": "2 per minute",
+            "RATE_LIMIT_DEFAULT": "1000 per minute",
+            "RATE_LIMIT_KEY": "1000 per minute",
+        }
+    )
+    client = limited.test_client()
+    reader = {"environ_base": {"REMOTE_ADDR": "198.51.100.21"}}
+    answer = client.post(
+        "/v1/comments", json={"name": "R", "text": FINE}, headers=keys.headers("blog"), **reader
+    )
+    assert answer.status_code == 202
+    first = answer.get_json()["id"]
+    assert report(client, keys, first, reader_id="a", **reader).status_code == 201
+    refused = report(client, keys, first, reader_id="b", **reader)
+    assert_error(refused, 429)
+    assert "Retry-After" in refused.headers
+    # Another address reports on.
+    other = {"environ_base": {"REMOTE_ADDR": "198.51.100.22"}}
+    assert report(client, keys, first, reader_id="b", **other).status_code == 201
