@@ -458,3 +458,18 @@ def test_the_stats_page(up: Up, sites: Any, browser: Any) -> None:
     assert page.locator("svg.overturn-chart rect.chart-bar").count() >= 1
     assert page.locator("table.rates").first.is_visible()
     screenshot(page.locator("main"), "stats.png")
+
+
+def test_reject_naming_what_it_is(up: Up, sites: Any, browser: Any) -> None:
+    """The comment's "Is" select goes with its Reject button: the rejection's reasons, the label
+    the decision teaches the models (docs/learning.md)."""
+    comment_id = up.settled(up.submit(sites["alpha"][0], "Named rejection please.", "named"))["id"]
+    page = signed_in(browser, up, up.moderator)
+    open_thread(page, up, "named")
+    comment = page.locator(f"#c-{comment_id}")
+    comment.get_by_label("Is").select_option("threat")
+    comment.get_by_role("button", name="Reject").click()
+    assert articles(page).count() == 0
+    wait_for_status(up, [comment_id], "rejected", timeout=UNDO_SECONDS + 20)
+    history = up.call("GET", f"/v1/comments/{comment_id}/history", up.admin)["decisions"]
+    assert [(d["action"], d["reasons"]) for d in history[1:]] == [("reject", ["threat"])]
