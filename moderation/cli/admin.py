@@ -259,8 +259,12 @@ def parse_age(text: str) -> timedelta:
 @click.option("--older-than", required=True, help="Age, for example 90d, 12h or 30m.")
 @with_appcontext
 def purge_command(older_than: str) -> None:
-    """Delete comments older than an age, with their scores, decisions and personal data."""
-    from moderation.storage import Comment, Decision, Score, utcnow
+    """Delete comments older than an age, with their scores, decisions and personal data.
+
+    Readers' reports go with their comment (a foreign key); notes and actions on a comment name
+    it without one, so they are deleted here.
+    """
+    from moderation.storage import Comment, Decision, ModeratorAction, Note, Score, utcnow
 
     cutoff = utcnow() - parse_age(older_than)
     sqlite = db.engine is not None and db.engine.dialect.name == "sqlite"
@@ -271,6 +275,10 @@ def purge_command(older_than: str) -> None:
         old = select(Comment.id).where(Comment.created_at < cutoff)
         session.execute(delete(Score).where(Score.comment_id.in_(old)))
         session.execute(delete(Decision).where(Decision.comment_id.in_(old)))
+        for about in (Note, ModeratorAction):
+            session.execute(
+                delete(about).where(about.subject == "comment", about.subject_id.in_(old))
+            )
         # A DELETE's result is a CursorResult (it has the row count).
         deleted = session.execute(delete(Comment).where(Comment.created_at < cutoff))
         count = cast(CursorResult[Any], deleted).rowcount

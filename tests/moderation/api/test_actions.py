@@ -8,8 +8,17 @@ from typing import Any
 from sqlalchemy import select
 
 from moderation.policy import Author, Standing, decide
-from moderation.storage import CommentStatus, Site, Webhook, WebhookEvent, db
-from tests.helpers import assert_error, submit
+from moderation.storage import (
+    CommentStatus,
+    ModeratorAction,
+    Note,
+    Report,
+    Site,
+    Webhook,
+    WebhookEvent,
+    db,
+)
+from tests.helpers import assert_error, count, run_cli, submit
 
 FINE = "Thanks for the article, the second chart helped a lot."
 
@@ -352,3 +361,16 @@ def test_reports_count_with_submissions_against_the_per_address_limit(
     # Another address reports on.
     other = {"environ_base": {"REMOTE_ADDR": "198.51.100.22"}}
     assert report(client, keys, first, reader_id="b", **other).status_code == 201
+
+
+def test_purge_takes_a_comments_reports_and_notes_with_it(
+    client: Any, keys: Any, runner: Any
+) -> None:
+    first = submit(client, keys, FINE)
+    assert report(client, keys, first, reader_id="a", text="about me").status_code == 201
+    note = client.post(
+        f"/v1/comments/{first}/notes", json={"text": "x"}, headers=keys.headers("admin")
+    )
+    assert note.status_code == 201
+    run_cli(runner, "purge", "--older-than", "0m")
+    assert count(Report) == count(Note) == count(ModeratorAction) == 0
