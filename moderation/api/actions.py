@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from moderation import reports, settings
 from moderation.exceptions import Conflict
@@ -225,7 +226,7 @@ class ThreadActions(MethodView):
         return view
 
 
-def thread_view(session: Any, site_id: int, site_name: str, thread: str) -> dict[str, Any]:
+def thread_view(session: Session, site_id: int, site_name: str, thread: str) -> dict[str, Any]:
     """A thread's settings and newest actions, as ``ThreadSettingsSchema`` dumps them."""
     setting = settings.thread_setting(session, site_id, thread) or ThreadSetting(
         closed=False, premoderated=False
