@@ -45,7 +45,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 model_check_seconds=0.5,
             )
         )
-        train = ["train", "--data", str(data_dir()), "--sample", str(SAMPLE)]
+        # The SpamAssassin corpus is fetched apart (npm, docs/learning.md); a checkout without
+        # it still runs the day, and every other source of the shipped models is checked.
+        train = ["train", "--data", str(data_dir()), "--sample", str(SAMPLE),
+                 "--allow-missing", "spamassassin-public-corpus"]  # fmt: skip
         service.cli(*train, "--out", str(directory / "baseline"), timeout=600)
         service.cli("db", "upgrade")
         submit_key, moderator_token = service.create_site("blog")
