@@ -200,7 +200,9 @@ def model_thresholds(session: Session) -> dict[str, float]:
     )
     for row in rows:
         thresholds.update({label: float(value) for label, value in (row or {}).items()})
-    thresholds.update(encoder_thresholds())
+    # Only over labels an active model scores: with no model registered, nothing scores them.
+    combined = encoder_thresholds()
+    thresholds.update({k: v for k, v in combined.items() if k in thresholds})
     return thresholds
 
 
