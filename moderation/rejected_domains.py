@@ -1,14 +1,14 @@
 """Domains of comments a moderator rejected as spam: what the ``spam_domain`` signal counts.
 
 A moderator's decision is a spam rejection when ``moderation.learning.feedback`` would turn it into
-``spam = 1``: the ``spam`` action, or ``reject`` of a comment the policy's latest verdict held or
-rejected for the ``spam`` label. The comment's domains were found by the worker when it scored the
-comment (``Comment.link_domains``, already without citations, shared platforms and the site's own
-domain), so this runs in the moderator's request without reading a link: one row per domain goes
-to ``spam_domains``, stamped with the decision's time. A later decision that is not a spam
-rejection (a moderator approving it after all, or rejecting it for something else) deletes those
-rows, so a slip of the spam button stops counting once it is corrected. Verdicts of the policy
-never write here: only a person's judgement feeds the signal, not the models' own output.
+``spam = 1``: only the ``spam`` action (a plain ``reject`` of a comment held partly for spam may be
+for abuse; it labels no spam and counts no domain). The comment's domains were found by the worker
+when it scored the comment (``Comment.link_domains``, already without citations, shared platforms
+and the site's own domain), so this runs in the moderator's request without reading a link: one row
+per domain goes to ``spam_domains``, stamped with the decision's time. A later decision that is not
+a spam rejection (a moderator approving it after all, or rejecting it for something else) deletes
+those rows, so a slip of the spam button stops counting once it is corrected. Verdicts of the
+policy never write here: only a person's judgement feeds the signal, not the models' own output.
 """
 
 from __future__ import annotations

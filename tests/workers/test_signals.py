@@ -292,24 +292,20 @@ def test_a_corrected_spam_rejection_stops_counting(client: Any, keys: Any, work:
     assert len(db.session().scalars(select(SpamDomain.domain)).all()) == 1
 
 
-def test_a_plain_reject_counts_only_when_the_policy_saw_spam(
+def test_a_plain_reject_never_counts_only_the_spam_decision_does(
     client: Any, keys: Any, work: Any
 ) -> None:
-    def spam_thresholds(hold: float, reject: float | None) -> None:
-        response = client.patch(
-            "/v1/sites/blog/policy",
-            json={"thresholds": {"spam": {"hold": hold, "reject": reject}}},
-            headers=keys.headers("admin"),
-        )
-        assert response.status_code == 200, response.get_json()
-
-    # The spam label out of the policy's reasons: rejecting is for something else.
-    spam_thresholds(1.0, None)
+    """As the labels (issue 20): spam = 1 only from a spam decision. A plain rejection of a
+    comment the policy held for spam (and maybe for abuse too) says nothing about its links."""
+    response = client.patch(
+        "/v1/sites/blog/policy",
+        json={"thresholds": {"spam": {"hold": 0.0, "reject": None}}},
+        headers=keys.headers("admin"),
+    )
+    assert response.status_code == 200, response.get_json()
     spam_rejected(client, keys, work, SPAM_LINKED[:1], action="reject")
     db.remove()
     assert db.session().scalars(select(SpamDomain.domain)).all() == []
-    # A spam hold at 0 puts spam among every verdict's reasons: rejecting it is a spam rejection.
-    spam_thresholds(0.0, None)
-    spam_rejected(client, keys, work, SPAM_LINKED[1:2], action="reject")
+    spam_rejected(client, keys, work, SPAM_LINKED[1:2], action="spam")
     db.remove()
     assert db.session().scalars(select(SpamDomain.domain)).all() == ["cheap-essays.biz"]
