@@ -45,6 +45,9 @@ CROSS_FIELD_RULES = {
     ("PATCH", "/v1/webhooks/{webhook_id}"),
     # ``until`` goes with ``suspend`` and no other action.
     ("POST", "/v1/sites/{site}/authors/{author}/actions"),
+    # ``labels`` go with a rejection and no other action (issue 20).
+    ("POST", "/v1/comments/{comment_id}/decision"),
+    ("POST", "/v1/review/decisions"),
 }
 
 
