@@ -14,6 +14,9 @@ Function words ("a", "of", "up") are neither removed nor shown.  :data:`SPAN_RUL
 words shown (the policy measured on the toxic-spans set, ``models/evaluate/spans.py``), attack
 words before the name of a group they target, and each span's ``weight`` is its share of the
 label's positive drops, so the weights of a comment's spans sum to at most 1.
+
+Over 450 lines on purpose: scoring and its explanation share the normalized text, the fast
+transform and the span mapping; apart they would be two modules that only work together.
 """
 
 from __future__ import annotations

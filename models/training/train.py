@@ -5,6 +5,11 @@ run.
 Each label head is a logistic regression fitted only on rows whose source defines that label,
 weighted so that no single corpus dominates, then calibrated (Platt scaling on out-of-fold
 decision values) so that its probabilities mean what they say on the pooled training data.
+The default thresholds are then fitted on the verdict (:func:`linear_verdict_thresholds`, on the
+heads' out-of-fold scores: that is why it lives beside them; the search is ``thresholds.py``).
+
+Over 450 lines on purpose: the rows each model learns from, their weights, the heads, their
+calibration and thresholds are one recipe, read top to bottom.
 """
 
 from __future__ import annotations
