@@ -343,6 +343,15 @@ def card_block(artifacts_dir: Path) -> list[str]:
             ", ".join(f"{k} {v}" for k, v in sorted((run.get("sources") or {}).items())) + ".",
             "",
         ]
+        more = enc["training"].get("continuation")
+        if more:
+            lines += [
+                f"Then continued for {more.get('steps')} steps ({more.get('minutes')} minutes, lr "
+                f"{more.get('lr')}) on {more.get('rows')} rows: the hand-written functional and "
+                "threat rows twice, mixed with 3,000 of its own training rows (none held out):",
+                ", ".join(f"{k} {v}" for k, v in sorted((more.get("sources") or {}).items())) + ".",
+                "",
+            ]
     return [*lines, CARD_END]
 
 
