@@ -14,6 +14,11 @@ from typing import Any
 
 import pytest
 import schemathesis
+
+# schemathesis loads its OpenAPI machinery lazily, inside the first test that reads a schema,
+# deep in the stack, where pytest's assertion rewriting of it can trip the CPython 3.11.7 bug
+# ("AST constructor recursion depth mismatch", seen on CI): load it here, at collection.
+import schemathesis.specs.openapi.schemas
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
