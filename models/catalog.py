@@ -9,6 +9,7 @@ labels its own data defines (``models.languages``).
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -40,20 +41,27 @@ def language_labels(manifest: str | Path | None = None) -> dict[str, tuple[str, 
     return out
 
 
+def encoder_setting() -> str:
+    """``MODERATION_ENCODER``: ``on`` (default: as the manifest's ``encoder.default`` says),
+    ``off`` (linear models only), ``stack`` or ``cascade`` (encoder on, in that mode)."""
+    value = os.environ.get("MODERATION_ENCODER", "on").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return "off"
+    if value not in ("on", "stack", "cascade", "1", "true", "yes", ""):
+        raise ValueError(f"MODERATION_ENCODER must be on, off, stack or cascade, not {value!r}")
+    return value if value in ("stack", "cascade") else "on"
+
+
 def encoder_thresholds(manifest: str | Path | None = None) -> dict[str, float]:
     """The combined scores' hold thresholds when the shipped encoder is on, else ``{}``.
 
     What the workers' scorer applies over the linear models' thresholds (``Scorer``): the web
     process needs them too (the calibrated Perspective scores, the page's thresholds) and must
-    not load the encoder to learn them.  The setting is ``models.encoder.encoder_setting``'s.
+    not load the encoder to learn them.
     """
-    import os
-
     entry = _manifest(manifest).get("encoder") or {}
-    setting = os.environ.get("MODERATION_ENCODER", "on").strip().lower()
-    if not entry or setting in ("0", "false", "no", "off"):
-        return {}
-    if setting in ("on", "1", "true", "yes", "") and entry.get("default", "on") == "off":
+    setting = encoder_setting()
+    if not entry or setting == "off" or (setting == "on" and entry.get("default", "on") == "off"):
         return {}
     return {k: float(v) for k, v in (entry.get("thresholds") or {}).items()}
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from models.catalog import encoder_setting
 from models.combine import Combination
 from models.labels import TOXICITY_LABELS
 
@@ -154,17 +155,6 @@ class EncoderStack:
                 if label in self.encoder.labels:
                     z[:, j] = raw[:, self.encoder.labels.index(label)]
         return self.combination.combine(labels, p_linear, z)
-
-
-def encoder_setting() -> str:
-    """``MODERATION_ENCODER``: ``on`` (default: as the manifest's ``encoder.default`` says),
-    ``off`` (linear models only), ``stack`` or ``cascade`` (encoder on, in that mode)."""
-    value = os.environ.get("MODERATION_ENCODER", "on").strip().lower()
-    if value in ("0", "false", "no", "off"):
-        return "off"
-    if value not in ("on", "stack", "cascade", "1", "true", "yes", ""):
-        raise ValueError(f"MODERATION_ENCODER must be on, off, stack or cascade, not {value!r}")
-    return value if value in ("stack", "cascade") else "on"
 
 
 def load_encoder(directory: Path, manifest: Mapping[str, Any]) -> EncoderStack | None:

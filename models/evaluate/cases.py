@@ -9,7 +9,9 @@ shipped threshold. ``alt-profanity-check`` is scored where a single "offensive" 
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,24 @@ from models.record import CommentRecord
 
 TESTSETS = Path(__file__).resolve().parents[1] / "testsets"
 CASE_SETS = ("functional.jsonl", "false_alarms.jsonl", "spam_cases.jsonl")
+
+
+def shipped_modes(artifacts_dir: Path, modes: Sequence[str]) -> Iterator[tuple[str, Any]]:
+    """``(mode, scorer)`` for each ``MODERATION_ENCODER`` mode the artifacts can serve (a mode
+    that needs the encoder is skipped when none is shipped or on); the setting is restored."""
+    before = os.environ.get("MODERATION_ENCODER")
+    try:
+        for mode in modes:
+            os.environ["MODERATION_ENCODER"] = mode
+            scorer = load_scorer(artifacts_dir)
+            if mode != "off" and scorer.encoder is None:
+                continue
+            yield mode, scorer
+    finally:
+        if before is None:
+            os.environ.pop("MODERATION_ENCODER", None)
+        else:
+            os.environ["MODERATION_ENCODER"] = before
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

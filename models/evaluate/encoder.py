@@ -251,30 +251,16 @@ def identity_false_alarms(scorer: Any, cases: Sequence[dict[str, Any]]) -> dict[
 def shipped_modes(artifacts_dir: Path) -> dict[str, Any]:
     """The shipped artifacts with the encoder off, stacked and as a cascade: identity-term
     false alarms and accuracy per case type of the functional set."""
-    import os
+    from models.evaluate import cases
 
-    from models.artifacts import load_scorer
-    from models.evaluate.cases import TESTSETS, case_sets, read_jsonl
-
-    identity = read_jsonl(TESTSETS / IDENTITY_SET)
+    identity = cases.read_jsonl(cases.TESTSETS / IDENTITY_SET)
     out: dict[str, Any] = {}
-    before = os.environ.get("MODERATION_ENCODER")
-    try:
-        for mode in MODES:
-            os.environ["MODERATION_ENCODER"] = mode
-            scorer = load_scorer(artifacts_dir)
-            if mode != "off" and scorer.encoder is None:
-                continue
-            functional = case_sets(artifacts_dir)["functional"]["per_case"]
-            out[mode] = {
-                "identity_templates": identity_false_alarms(scorer, identity),
-                "functional": {k: v["accuracy"] for k, v in functional.items()},
-            }
-    finally:
-        if before is None:
-            os.environ.pop("MODERATION_ENCODER", None)
-        else:
-            os.environ["MODERATION_ENCODER"] = before
+    for mode, scorer in cases.shipped_modes(Path(artifacts_dir), MODES):
+        functional = cases.case_sets(artifacts_dir)["functional"]["per_case"]
+        out[mode] = {
+            "identity_templates": identity_false_alarms(scorer, identity),
+            "functional": {k: v["accuracy"] for k, v in functional.items()},
+        }
     return out
 
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.artifacts import ARTIFACTS_DIR, load_scorer
-from models.evaluate.cases import TESTSETS, read_jsonl
+from models.artifacts import ARTIFACTS_DIR
+from models.evaluate.cases import TESTSETS, read_jsonl, shipped_modes
 from models.labels import SPAM
 from models.record import CommentRecord
 
@@ -145,29 +144,18 @@ def verdict_figures(artifacts_dir: Path, data_dir: Path | None = None) -> dict[s
     """Every figure above, per shipped mode (``off``: linear only; ``on``: as shipped with the
     encoder, when the manifest has one)."""
     out: dict[str, Any] = {}
-    before = os.environ.get("MODERATION_ENCODER")
-    try:
-        for mode in MODES:
-            os.environ["MODERATION_ENCODER"] = mode
-            scorer = load_scorer(artifacts_dir)
-            if mode == "on" and scorer.encoder is None:
-                continue
-            figs: dict[str, Any] = {
-                "thresholds": dict(scorer.thresholds),
-                "civil_news": civil(scorer),
-                "functional_heldout": functional(scorer, "functional_heldout.jsonl"),
-                "functional_v2": functional(scorer, "functional.jsonl"),
-                "identity_templates": identity(scorer),
-                "linkless_spam": linkless_spam(scorer),
-            }
-            if data_dir is not None:
-                figs["counter_speech"] = counter_speech(scorer, data_dir)
-            out[mode] = figs
-    finally:
-        if before is None:
-            os.environ.pop("MODERATION_ENCODER", None)
-        else:
-            os.environ["MODERATION_ENCODER"] = before
+    for mode, scorer in shipped_modes(artifacts_dir, MODES):
+        figs: dict[str, Any] = {
+            "thresholds": dict(scorer.thresholds),
+            "civil_news": civil(scorer),
+            "functional_heldout": functional(scorer, "functional_heldout.jsonl"),
+            "functional_v2": functional(scorer, "functional.jsonl"),
+            "identity_templates": identity(scorer),
+            "linkless_spam": linkless_spam(scorer),
+        }
+        if data_dir is not None:
+            figs["counter_speech"] = counter_speech(scorer, data_dir)
+        out[mode] = figs
     return out
 
 

@@ -112,6 +112,7 @@ def combined_thresholds(
     from models.record import model_input
     from models.scorer import LinearLabels
     from models.training import thresholds as vt
+    from models.training.train import tox_columns
 
     rows, L, Z = pred["rows"], pred["linear"], pred["encoder"]
     S = combination.combine(TOXICITY_LABELS, L, Z)
@@ -129,10 +130,7 @@ def combined_thresholds(
         return spam_model.proba([model_input({"text": t}) for t in texts])[:, 0]
 
     def combined(texts: list[str]) -> np.ndarray:
-        recs = [model_input({"text": t}) for t in texts]
-        P = tox_model.proba(recs)
-        cols = {k: j for j, k in enumerate(tox_model.labels)}
-        lin = np.column_stack([P[:, cols[k]] for k in TOXICITY_LABELS])
+        lin = tox_columns(tox_model, [model_input({"text": t}) for t in texts])
         z = enc.logits([encoder_text(t) for t in texts])
         return np.column_stack([spam_of(texts), combination.combine(TOXICITY_LABELS, lin, z)])
 
@@ -153,20 +151,7 @@ def combined_thresholds(
         "budget": vt.CIVIL_BUDGET,
         "civil_rows": {"public": len(civil), "hand_dev": len(hand), "hand_test": len(test)},
         "civil_held_test": round(vt.union_rate(held_out, labels, th), 4),
-        "trade_off": [
-            {
-                "budget": b,
-                "thresholds": t,
-                "civil_held_test": round(vt.union_rate(held_out, labels, t), 4),
-                "recall": {
-                    k: round(float((positives[k] >= t[k]).mean()), 3)
-                    for k in TOXICITY_LABELS
-                    if len(positives[k])
-                },
-            }
-            for b in (0.005, 0.01, 0.015, 0.02, 0.03, 0.05)
-            for t in [vt.fit_thresholds(labels, scores, weights, positives, b, fixed=spam)]
-        ],
+        "trade_off": vt.trade_off(scores, weights, positives, held_out, fixed=spam),
     }
 
 

@@ -158,13 +158,20 @@ def trade_off(
     positives: Mapping[str, np.ndarray],
     held_out_civil: np.ndarray,
     budgets: Sequence[float] = (0.005, 0.01, 0.015, 0.02, 0.03, 0.05),
+    *,
+    fixed: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """The card's trade-off curve: per budget, the thresholds, the civil comments held (fitted
-    and held out) and each label's recall."""
+    and held out) and each label's recall.  Without ``fixed``, spam is fitted first
+    (:func:`verdict_thresholds`); with it, those labels keep the given thresholds."""
     labels = [SPAM, *TOXICITY_LABELS]
     out = []
     for b in budgets:
-        th = verdict_thresholds(civil, weights, positives, budget=b)
+        th = (
+            fit_thresholds(labels, civil, weights, positives, b, fixed=fixed)
+            if fixed
+            else verdict_thresholds(civil, weights, positives, budget=b)
+        )
         out.append(
             {
                 "budget": b,

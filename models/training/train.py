@@ -449,7 +449,7 @@ def linear_verdict_thresholds(
 
     def columns(texts: Sequence[str]) -> np.ndarray:
         recs = [to_record({"text": t}) for t in texts]
-        return np.column_stack([spam_model.proba(recs)[:, 0], _tox_columns(tox_model, recs)])
+        return np.column_stack([spam_model.proba(recs)[:, 0], tox_columns(tox_model, recs)])
 
     public = np.column_stack(
         [
@@ -478,7 +478,7 @@ def linear_verdict_thresholds(
     }
 
 
-def _tox_columns(model: Any, recs: Sequence[ModelInput]) -> np.ndarray:
+def tox_columns(model: Any, recs: Sequence[ModelInput]) -> np.ndarray:
     """The toxicity model's probabilities in :data:`TOXICITY_LABELS` order."""
     P = model.proba(recs)
     cols = {k: j for j, k in enumerate(model.labels)}
