@@ -157,6 +157,9 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
+    # A moderator's name ("Dana"), recorded with their decisions, notes and actions; None for
+    # keys created without one (site keys, and tokens made before names existed).
+    name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 
@@ -569,6 +572,20 @@ class ModeratorAction(Base):
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WatchList(Base):
+    """A saved queue over a set of threads (stories) of a site, named by a moderator."""
+
+    __tablename__ = "watch_lists"
+    __table_args__ = (UniqueConstraint("site_id", "name", name="uq_watch_lists_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    thread_ids: Mapped[list[Any]] = mapped_column(default=list)
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
