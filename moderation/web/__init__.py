@@ -5,7 +5,8 @@
 ``/moderate``, a strict Content-Security-Policy (scripts and styles from this origin only, no
 inline script, no framing) with ``nosniff``. Comment text is data: templates autoescape it and the
 script only ever sets ``textContent``. The views live in one module per page (``queue``,
-``stats``, ``policy``, ``signin``); the workers never import this package.
+``stats``, ``policy``, ``signin``; ``workflow``: the reports, notes, authors and threads on each
+card); the workers never import this package.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from moderation.web import access, policy, queue_page, signin, stats  # noqa: F401  (their views)
+# Imported for their views (the routes they add to ``bp``).
+from moderation.web import access, policy, queue_page, signin, stats, workflow  # noqa: F401
 from moderation.web.blueprint import PREFIX, bp, secure_headers
 
 bp.before_request(access.check_csrf)

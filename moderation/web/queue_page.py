@@ -31,6 +31,7 @@ from moderation.web.blueprint import bp
 from moderation.web.figures import current_thresholds
 from moderation.web.highlight import runs, span_list
 from moderation.web.reasons import reason_texts
+from moderation.web.workflow import card_extras
 
 # Tab -> (status, reason): "unscored" is the held comments no model could score.
 TABS: dict[str, tuple[str, str | None]] = {
@@ -39,6 +40,9 @@ TABS: dict[str, tuple[str, str | None]] = {
     "rejected": (CommentStatus.REJECTED, None),
     "approved": (CommentStatus.APPROVED, None),
 }
+# The reported queue (the API's ``queue=reported``): every status, most reports first.
+REPORTED = "reported"
+TAB_NAMES = (*TABS, REPORTED)
 # The reasons the filter suggests beside the labels.
 FILTER_REASONS = (
     Reason.BANNED_WORD,
@@ -62,13 +66,18 @@ def day_start(value: str, days: int = 0) -> str:
 def queue_args(raw: Any) -> tuple[str, dict[str, Any]]:
     """The tab and the API's queue arguments for the page's query string (422 page if invalid)."""
     tab = raw.get("tab", "held")
-    if tab not in TABS:
+    if tab not in TAB_NAMES:
         tab = "held"
     args = {name: raw[name] for name in FILTERS if raw.get(name)}
-    status, reason = TABS[tab]
-    args["status"] = status
-    if reason:
-        args["reason"] = reason
+    if tab == REPORTED:
+        # The reported queue has one order of its own; the sort select does not apply.
+        args["queue"] = REPORTED
+        args.pop("sort", None)
+    else:
+        status, reason = TABS[tab]
+        args["status"] = status
+        if reason:
+            args["reason"] = reason
     try:
         # The date inputs give days; "until" includes its day.
         if raw.get("since"):
@@ -89,8 +98,8 @@ def visible_sites(session: Session, who: Principal) -> list[Site]:
 
 
 def tab_counts(session: Session, args: dict[str, Any], site_id: int | None) -> dict[str, int]:
-    """Comments per tab under the same filters (the tab's own reason aside)."""
-    common = {k: v for k, v in args.items() if k not in ("status", "cursor")}
+    """Comments per tab under the same filters (the tab's own reason and queue aside)."""
+    common = {k: v for k, v in args.items() if k not in ("status", "cursor", "queue", "sort")}
     if args.get("reason") == Reason.UNSCORED:
         common.pop("reason")
     by_status = status_counts(session, common, site_id)
@@ -101,6 +110,7 @@ def tab_counts(session: Session, args: dict[str, Any], site_id: int | None) -> d
     )
     counts = {tab: by_status.get(status, 0) for tab, (status, _) in TABS.items()}
     counts["unscored"] = unscored or 0
+    counts[REPORTED] = sum(status_counts(session, {**common, "queue": REPORTED}, site_id).values())
     return counts
 
 
@@ -127,11 +137,15 @@ def earlier_comments(session: Session, comments: list[Comment]) -> dict[str, lis
 
 
 def card(
-    comment: Comment, earlier: list[Comment], thresholds: dict[str, dict[str, float | None]]
+    comment: Comment,
+    earlier: list[Comment],
+    thresholds: dict[str, dict[str, float | None]],
+    extras: dict[str, Any],
 ) -> dict[str, Any]:
-    """What the template shows of one comment."""
+    """What the template shows of one comment (``extras``: ``workflow.card_extras``'s)."""
     scores = sorted((comment.scores or {}).items(), key=lambda item: -float(item[1]))
     return {
+        **extras,
         "comment": comment,
         "runs": runs(comment.text, comment.explanations),
         "spans": span_list(comment.text, comment.explanations),
@@ -163,6 +177,7 @@ def queue() -> str:
     except InvalidCursor as error:
         abort(422, description=str(error))
     earlier = earlier_comments(session, items)
+    extras = card_extras(session, items)
     from_models = model_thresholds(session)
     thresholds = {
         site_id: current_thresholds(policy, from_models)
@@ -172,10 +187,15 @@ def queue() -> str:
     return render_template(
         "queue.html",
         tab=tab,
-        tabs=list(TABS),
+        tabs=list(TAB_NAMES),
         counts=tab_counts(session, args, site_id),
         cards=[
-            card(comment, earlier.get(comment.id, []), thresholds[comment.site_id])
+            card(
+                comment,
+                earlier.get(comment.id, []),
+                thresholds[comment.site_id],
+                extras[comment.id],
+            )
             for comment in items
         ],
         filters=request.args,
@@ -184,7 +204,7 @@ def queue() -> str:
         reasons=FILTER_REASONS,
         next_url=url_for("moderate.queue", **query, cursor=next_cursor) if next_cursor else None,
         first_url=url_for("moderate.queue", **query) if "cursor" in args else None,
-        status=args["status"],
+        status=args.get("status", ""),
         actions=ACTIONS,
     )
 

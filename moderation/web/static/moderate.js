@@ -32,6 +32,7 @@
     this.current = 0;
     this.anchor = null; // the last checkbox clicked, for shift-click ranges
     this.pending = []; // decisions waiting for their undo window to pass
+    this.undoable = []; // what u undoes, newest last: {decision} or {action}
     this.toast = $("#toast");
     this.bulk = $("#bulk");
     this.bind();
@@ -106,6 +107,8 @@
     this.setCount(-items.length);
     const decision = {
       ids: items.map((item) => item.dataset.id),
+      // Sent with the status each comment showed (the Reported tab mixes statuses).
+      statuses: items.map((item) => item.dataset.status || this.status),
       action: action,
       reason: reason || null,
       // What a rejection teaches the models (the comment's "Is" select); other actions none.
@@ -116,6 +119,7 @@
     };
     decision.timer = setTimeout(() => this.send(decision), UNDO_MS);
     this.pending.push(decision);
+    this.undoable.push({ decision: decision });
     this.updateBulk();
     this.afterChange(index);
     const noun = items.length === 1 ? "comment" : items.length + " comments";
@@ -130,17 +134,24 @@
 
   Queue.prototype.send = function (decision, keepalive) {
     this.pending = this.pending.filter((d) => d !== decision);
+    this.undoable = this.undoable.filter((entry) => entry.decision !== decision);
     clearTimeout(decision.timer);
-    const body = { ids: decision.ids, action: decision.action, expected_status: this.status };
-    if (decision.reason) body.reason = decision.reason;
-    if (decision.labels.length) body.labels = decision.labels;
-    if (!this.pending.length && !this.toast.dataset.error) this.toast.hidden = true;
-    return postJSON(this.root.dataset.decisions, body, keepalive)
-      .then((response) => {
+    const groups = {};
+    decision.ids.forEach((id, i) => (groups[decision.statuses[i]] = groups[decision.statuses[i]] || []).push(id));
+    const posts = Object.keys(groups).map((status) => {
+      const body = { ids: groups[status], action: decision.action };
+      if (status) body.expected_status = status;
+      if (decision.reason) body.reason = decision.reason;
+      if (decision.labels.length) body.labels = decision.labels;
+      return postJSON(this.root.dataset.decisions, body, keepalive).then((response) => {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
-      })
-      .then((data) => {
+      });
+    });
+    if (!this.pending.length && !this.toast.dataset.error) this.toast.hidden = true;
+    return Promise.all(posts)
+      .then((answers) => {
+        const data = { results: [].concat(...answers.map((a) => a.results)) };
         const missed = data.results.filter((r) => r.result !== "decided");
         if (missed.length) {
           this.say(missed.length + " of them had been changed by someone else meanwhile; they were left as they are.", false, true);
@@ -167,8 +178,14 @@
   };
 
   Queue.prototype.undo = function () {
-    const decision = this.pending.pop();
-    if (!decision) return;
+    const entry = this.undoable.pop();
+    if (!entry) return;
+    if (entry.action) {
+      this.act(entry.action.item, entry.action.kind, entry.action.inverse, true);
+      return;
+    }
+    const decision = entry.decision;
+    this.pending = this.pending.filter((d) => d !== decision);
     clearTimeout(decision.timer);
     this.restore(decision);
     this.say("Undone: " + decision.ids.length + " comment" + (decision.ids.length === 1 ? "" : "s") + " back in the queue.", false);
@@ -207,6 +224,128 @@
     return field ? field.value.trim() : "";
   };
 
+  // -- authors, threads and notes: posted at once; u posts the opposite action -------------------
+
+  const INVERSE = {
+    author: { ban: "unban", unban: "ban", suspend_24h: "unsuspend", suspend_7d: "unsuspend",
+      premoderate: "unpremoderate", unpremoderate: "premoderate", trust: "untrust", untrust: "trust" },
+    thread: { close: "reopen", reopen: "close", premoderate: "unpremoderate", unpremoderate: "premoderate" },
+  };
+  const SAID = {
+    author: { ban: "Author banned: their next comments are rejected.", unban: "Author unbanned.",
+      suspend_24h: "Author suspended for 24 hours.", suspend_7d: "Author suspended for 7 days.",
+      unsuspend: "Suspension lifted.", premoderate: "Author pre-moderated: their next comments are held.",
+      unpremoderate: "Author no longer pre-moderated.", trust: "Author trusted: their next comments are approved.",
+      untrust: "Author no longer trusted." },
+    thread: { close: "Thread closed to new comments.", reopen: "Thread reopened.",
+      premoderate: "Thread pre-moderated: its new comments are held.", unpremoderate: "Thread no longer pre-moderated." },
+  };
+
+  function errorOf(response) {
+    return response
+      .json()
+      .catch(() => ({}))
+      .then((data) => { throw new Error(data.message || "HTTP " + response.status); });
+  }
+
+  // Show each flag's chip and the buttons for its state (data-when="flag" or "!flag").
+  function applyFlags(item, flags) {
+    Object.keys(flags).forEach((flag) => {
+      const on = Boolean(flags[flag]);
+      const chip = $('[data-flag="' + flag + '"]', item);
+      if (chip) chip.hidden = !on;
+      $$('[data-when="' + flag + '"]', item).forEach((b) => (b.hidden = !on));
+      $$('[data-when="!' + flag + '"]', item).forEach((b) => (b.hidden = on));
+    });
+  }
+
+  Queue.prototype.flagOn = function (item, flag) {
+    const chip = $('[data-flag="' + flag + '"]', item);
+    return Boolean(chip && !chip.hidden);
+  };
+
+  // Post an author ("author") or thread ("thread") action of the comment's; every card of the
+  // same author or thread shows the new state.
+  Queue.prototype.act = function (item, kind, action, undoing) {
+    const form = item && $("form." + kind + "-actions", item);
+    if (!form) {
+      this.say(kind === "author" ? "This comment has no author id or e-mail to act on." : "This comment names no thread.", false, true);
+      return;
+    }
+    return postJSON(form.action, { action: action })
+      .then((response) => (response.ok ? response.json() : errorOf(response)))
+      .then((data) => {
+        const same = kind === "author" ? "author" : "thread";
+        const value = item.dataset[same];
+        const items = this.items().filter((i) => i.dataset.site === item.dataset.site && i.dataset[same] === value);
+        if (kind === "author") {
+          const st = data.standing;
+          items.forEach((i) => {
+            applyFlags(i, { banned: st.banned, suspended: st.suspended_until, premoderated: st.premoderated, trusted: st.trusted });
+            const until = $('[data-flag="suspended"] .until', i);
+            if (until) until.textContent = st.suspended_until ? " until " + st.suspended_until.slice(0, 16).replace("T", " ") + " UTC" : "";
+          });
+        } else {
+          items.forEach((i) => {
+            applyFlags(i, { closed: data.state.closed, thread_premoderated: data.state.premoderated });
+            const state = $(".thread-state", i);
+            if (state) state.textContent = (data.state.closed ? "closed" : "open") + (data.state.premoderated ? ", pre-moderated" : "");
+          });
+        }
+        const inverse = INVERSE[kind][action];
+        if (!undoing && inverse) this.undoable.push({ action: { item: item, kind: kind, inverse: inverse } });
+        this.say((undoing ? "Undone: " : "") + SAID[kind][action], !undoing && Boolean(inverse));
+      })
+      .catch((error) => this.say("Not saved: " + error.message, false, true));
+  };
+
+  // The key for a toggle: the opposite of the flag's state on the card.
+  Queue.prototype.toggle = function (kind, flag, on, off) {
+    const item = this.currentItem();
+    if (item) this.act(item, kind, this.flagOn(item, flag) ? off : on);
+  };
+
+  Queue.prototype.note = function (form) {
+    const item = form.closest("article.comment");
+    const field = $(".note-text", form);
+    const on = $('select[name="on"]', form);
+    const text = field.value.trim();
+    if (!text) {
+      field.focus();
+      return;
+    }
+    postJSON(form.action, { text: text, on: on ? on.value : "comment" })
+      .then((response) => (response.ok ? response.json() : errorOf(response)))
+      .then((data) => {
+        const li = document.createElement("li");
+        if (data.on === "author") {
+          const chip = document.createElement("span");
+          chip.className = "chip";
+          chip.textContent = "on the author";
+          li.append(chip, " ");
+        }
+        li.append(data.text + " ");
+        const time = document.createElement("time");
+        time.dateTime = data.created_at;
+        time.textContent = data.created_at.slice(0, 16).replace("T", " ");
+        li.append(time);
+        $(".note-list", item).append(li);
+        const count = $(".note-count", item);
+        count.textContent = String(Number(count.textContent) + 1);
+        field.value = "";
+        field.blur();
+        item.focus({ preventScroll: true });
+        this.say("Note added.", false);
+      })
+      .catch((error) => this.say("The note was not saved: " + error.message, false, true));
+  };
+
+  Queue.prototype.details = function (item, open) {
+    const details = item && $("details.details", item);
+    if (details) details.open = open === undefined ? !details.open : open;
+    return details;
+  };
+
   Queue.prototype.bind = function () {
     const queue = this;
     this.root.addEventListener("click", (event) => {
@@ -216,7 +355,27 @@
       queue.items().forEach((i) => i.classList.toggle("current", i === item));
       if (event.target.matches(".select")) queue.select(item, event);
     });
+    this.root.addEventListener("click", (event) => {
+      const more = event.target.closest("button.more");
+      if (!more) return;
+      const text = document.getElementById(more.getAttribute("aria-controls"));
+      const open = text.classList.toggle("expanded");
+      more.setAttribute("aria-expanded", String(open));
+      more.textContent = open ? "Less" : "More";
+    });
     this.root.addEventListener("submit", (event) => {
+      const act = event.target.closest("form.act");
+      if (act) {
+        event.preventDefault();
+        const kind = act.classList.contains("author-actions") ? "author" : "thread";
+        if (event.submitter) queue.act(act.closest("article.comment"), kind, event.submitter.value);
+        return;
+      }
+      if (event.target.closest("form.note-form")) {
+        event.preventDefault();
+        queue.note(event.target.closest("form.note-form"));
+        return;
+      }
       const form = event.target.closest("form.decide");
       if (!form) return;
       event.preventDefault();
@@ -277,6 +436,30 @@
       this.select(item, event);
     } else if (key === "u" || key === "z") {
       this.undo();
+    } else if (key === "d") {
+      this.details(this.currentItem());
+    } else if (key === "w") {
+      const details = this.details(this.currentItem(), true);
+      if (details) $(".note-text", details).focus();
+    } else if (key === "b") {
+      this.toggle("author", "banned", "ban", "unban");
+    } else if (key === "h" || key === "H") {
+      const item = this.currentItem();
+      if (item) this.act(item, "author", key === "h" ? "suspend_24h" : "suspend_7d");
+    } else if (key === "p") {
+      this.toggle("author", "premoderated", "premoderate", "unpremoderate");
+    } else if (key === "t") {
+      this.toggle("author", "trusted", "trust", "untrust");
+    } else if (key === "c") {
+      this.toggle("thread", "closed", "close", "reopen");
+    } else if (key === "P") {
+      this.toggle("thread", "thread_premoderated", "premoderate", "unpremoderate");
+    } else if (key === "/") {
+      const search = $("#search-q");
+      if (!search) return;
+      const filters = search.closest("details");
+      if (filters) filters.open = true;
+      search.focus();
     } else if (key === "e") {
       const item = this.currentItem();
       const field = this.selected().length ? $("#bulk-reason") : item && $("input.reason", item);
@@ -327,7 +510,11 @@
 
   // -- start -------------------------------------------------------------------------------------
 
+  // Long texts are clamped only where the script can unclamp them ("More").
+  document.documentElement.classList.add("js");
+
   document.addEventListener("DOMContentLoaded", () => {
+    $$("button.more").forEach((button) => (button.hidden = false));
     const help = $('[data-action="help"]');
     if (help) help.addEventListener("click", () => $("#keys").showModal());
     const root = $("#queue");

@@ -23,6 +23,8 @@ from moderation.storage import ApiKey, Role, Site, db
 from tests.moderation.web.conftest import Page, stored_comment
 
 LEGACY_ADMIN = "mat_legacy" + "x" * 36
+AUTHOR = "a" * 64
+THREAD = "t-roles"
 
 
 @dataclass
@@ -50,6 +52,21 @@ def actions(comment_id: str) -> dict[str, Action]:
             form={"ids": comment_id, "action": "approve", "expected_status": "held"},
             api=("POST", "/v1/review/decisions",
                  {"ids": [comment_id], "action": "approve", "expected_status": "held"}),
+        ),
+        "moderate.add_note": Action(
+            "POST", f"/moderate/comments/{comment_id}/notes", Role.MODERATE,
+            form={"text": "Checked."},
+            api=("POST", f"/v1/comments/{comment_id}/notes", {"text": "Checked."}),
+        ),
+        "moderate.author_action": Action(
+            "POST", f"/moderate/comments/{comment_id}/author", Role.MODERATE,
+            form={"action": "ban"},
+            api=("POST", f"/v1/sites/blog/authors/{AUTHOR}/actions", {"action": "ban"}),
+        ),
+        "moderate.thread_action": Action(
+            "POST", f"/moderate/comments/{comment_id}/thread", Role.MODERATE,
+            form={"action": "close"},
+            api=("POST", "/v1/sites/blog/threads/actions", {"thread": THREAD, "action": "close"}),
         ),
         "moderate.policy_page": Action("GET", "/moderate/sites/blog/policy", Role.ADMIN),
         "moderate.save_policy": Action(
@@ -87,7 +104,14 @@ def allowed(token: str, needs: Role) -> bool:
 
 
 def test_every_page_action_with_every_role_follows_the_apis_rule(app: Any, keys: Any) -> None:
-    comment_id = stored_comment("blog", "held for a look", {"toxicity": 0.6}, reasons=["toxicity"])
+    comment_id = stored_comment(
+        "blog",
+        "held for a look",
+        {"toxicity": 0.6},
+        reasons=["toxicity"],
+        author_hash=AUTHOR,
+        thread={"id": THREAD},
+    )
     walk = actions(comment_id)
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     page_endpoints = {e for e in endpoints if e.startswith("moderate.") and e != "moderate.static"}

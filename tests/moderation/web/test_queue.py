@@ -83,7 +83,13 @@ def test_tabs_count_each_status_and_the_unscored(moderator_page: Page) -> None:
     stored_comment("shop", "another site's", {"toxicity": 0.6}, reasons=["toxicity"])
     page = moderator_page.get("/moderate/").get_data(as_text=True)
     counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', page))
-    assert counts == {"held": "3", "unscored": "1", "rejected": "1", "approved": "0"}
+    assert counts == {
+        "held": "3",
+        "unscored": "1",
+        "rejected": "1",
+        "approved": "0",
+        "reported": "0",
+    }
     unscored = moderator_page.get("/moderate/?tab=unscored").get_data(as_text=True)
     assert len(article_ids(unscored)) == 1 and "no model could read it" in unscored
 
