@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation import webhooks
+from moderation.keys import moderator_of, with_moderators
 from moderation.policy import Standing
 from moderation.storage import (
     AuthorSetting,
@@ -85,7 +86,7 @@ def audit(
         if action == "note"
         else {"author": webhooks.AUTHOR_UPDATED, "thread": webhooks.THREAD_UPDATED}[subject]
     )
-    data = {"action": action_view(row)}
+    data = {"action": action_view(row, moderator_of(session, key_id))}
     # An author's key may be an e-mail hash; only the site's own id goes to receivers.
     if subject == "author" and len(subject_id) == 64 and _is_hex(subject_id):
         data["action"]["subject_id"] = None
@@ -99,12 +100,16 @@ def _is_hex(value: str) -> bool:
     return all(char in "0123456789abcdef" for char in value)
 
 
-def action_view(row: ModeratorAction) -> dict[str, Any]:
-    """An action as the webhooks carry it (the note stays with the moderators)."""
+def action_view(row: ModeratorAction, moderator: str | None) -> dict[str, Any]:
+    """An action as the webhooks carry it, with who did it (the note stays with the moderators).
+
+    ``moderator`` is the key's display name (``moderation.keys.moderator_of``).
+    """
     return {
         "id": row.id,
         "subject": row.subject,
         "subject_id": row.subject_id,
+        "moderator": moderator,
         "action": row.action,
         "detail": dict(row.detail or {}),
         "created_at": row.created_at.isoformat(),
@@ -189,23 +194,26 @@ def add_note(
     session.add(note)
     session.flush()
     audit(session, site, subject, subject_id, "note", key_id, detail={"note_id": note.id})
+    with_moderators(session, [note])
     return note
 
 
 def notes_on(session: Session, site_id: int, subject: str, subject_id: str) -> Sequence[Note]:
-    """The notes on one comment or author, oldest first."""
-    return session.scalars(
+    """The notes on one comment or author, oldest first, each with its ``moderator``."""
+    notes = session.scalars(
         select(Note)
         .where(Note.site_id == site_id, Note.subject == subject, Note.subject_id == subject_id)
         .order_by(Note.created_at, Note.id)
     ).all()
+    return with_moderators(session, notes)
 
 
 def actions_on(
     session: Session, site_id: int, subject: str, subject_id: str, limit: int = 50
 ) -> Sequence[ModeratorAction]:
-    """The newest actions on one author, thread or comment, newest first."""
-    return session.scalars(
+    """The newest actions on one author, thread or comment, newest first, each with its
+    ``moderator``."""
+    actions = session.scalars(
         select(ModeratorAction)
         .where(
             ModeratorAction.site_id == site_id,
@@ -215,6 +223,7 @@ def actions_on(
         .order_by(ModeratorAction.created_at.desc(), ModeratorAction.id.desc())
         .limit(limit)
     ).all()
+    return with_moderators(session, actions)
 
 
 def standing(session: Session, comment: Comment) -> Standing:

@@ -18,6 +18,13 @@ are the labels and the policy's own (``banned_word``, ``suspect_word``, ``premod
 ``trusted_author``, ``unscored``). The scope is the comments created in [since, until) on the
 sites the key covers (or the one named).
 
+**Per moderator** (``moderators``), over the decisions moderators made on the comments in scope,
+by key (shown by ``moderation.keys.display_name``): their decisions per action; how many of them
+another moderator later **overturned** (the comment's last moderator decision is by another key
+and leaves it in another status: spam after reject, or reject after not_spam, is no overturn);
+and the automatic verdicts whose standing decision (the last) is theirs, ``reviewed`` and
+``overturned`` exactly as above, so their figures add up to ``automatic.by_verdict``'s.
+
 The moderator's pages read their own figures here too (``reviewed_verdicts``,
 ``model_thresholds``, ``scores_since``); ``moderation.web.figures`` computes on them.
 """
@@ -34,6 +41,8 @@ from typing import Any
 from sqlalchemy import Select, Subquery, Text, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from moderation.decisions import ACTION_OUTCOMES
+from moderation.keys import moderator_of
 from moderation.storage import (
     Actor,
     Comment,
@@ -145,6 +154,79 @@ def rate(tally: Counter[str]) -> dict[str, Any]:
     }
 
 
+def moderators(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Per moderator key: decisions by action, those another moderator overturned, and the
+    automatic verdicts they reviewed and overturned; most decisions first."""
+    mine = aliased(Decision)
+    final = aliased(Decision)
+    policy = aliased(Decision)
+    last_moderator = last_moderator_decisions()
+    by_action = session.execute(
+        scope(
+            select(mine.key_id, mine.action, func.count())
+            .select_from(mine)
+            .join(Comment, Comment.id == mine.comment_id)
+            .where(mine.actor == Actor.MODERATOR)
+            .group_by(mine.key_id, mine.action)
+        )
+    ).all()
+    # The decisions whose comment's standing decision is another key's, to another status.
+    overturned_by_others = session.execute(
+        scope(
+            select(mine.key_id, func.count())
+            .select_from(mine)
+            .join(Comment, Comment.id == mine.comment_id)
+            .join(last_moderator, last_moderator.c.comment_id == mine.comment_id)
+            .join(final, final.id == last_moderator.c.last_id)
+            .where(
+                mine.actor == Actor.MODERATOR,
+                final.to_status != mine.to_status,
+                final.key_id.is_distinct_from(mine.key_id),
+            )
+            .group_by(mine.key_id)
+        )
+    ).all()
+    # The automatic verdicts, by the key whose decision stands on them (``overturns``' rule).
+    verdicts = session.execute(
+        scope(
+            select(final.key_id, policy.to_status, final.to_status, func.count())
+            .select_from(policy)
+            .join(Comment, Comment.id == policy.comment_id)
+            .join(last_moderator, last_moderator.c.comment_id == policy.comment_id)
+            .join(final, final.id == last_moderator.c.last_id)
+            .where(policy.actor == Actor.POLICY)
+            .group_by(final.key_id, policy.to_status, final.to_status)
+        )
+    ).all()
+    figures: dict[int | None, dict[str, Any]] = {}
+
+    def of(key_id: int | None) -> dict[str, Any]:
+        if key_id not in figures:
+            figures[key_id] = {
+                "key_id": key_id,
+                "moderator": moderator_of(session, key_id),
+                "decisions": 0,
+                "by_action": dict.fromkeys(ACTION_OUTCOMES, 0),
+                "overturned_by_others": 0,
+                "automatic": Counter[str](),
+            }
+        return figures[key_id]
+
+    for key_id, action, count in by_action:
+        of(key_id)["decisions"] += count
+        of(key_id)["by_action"][action] = of(key_id)["by_action"].get(action, 0) + count
+    for key_id, count in overturned_by_others:
+        of(key_id)["overturned_by_others"] = count
+    for key_id, verdict, final_status, count in verdicts:
+        tally = of(key_id)["automatic"]
+        tally["reviewed"] += count
+        tally["overturned"] += count if overturned(verdict, final_status) else 0
+    for row in figures.values():
+        # Only what they reviewed: "decided" (every automatic verdict) is the scope's, not theirs.
+        row["automatic"] = {k: v for k, v in rate(row["automatic"]).items() if k != "decided"}
+    return sorted(figures.values(), key=lambda row: (-row["decisions"], row["moderator"]))
+
+
 def stats(session: Session, scope: Scope) -> dict[str, Any]:
     """Every figure of ``GET /v1/stats`` for the comments ``scope`` selects."""
     now = utcnow()
@@ -158,6 +240,7 @@ def stats(session: Session, scope: Scope) -> dict[str, Any]:
         "by_reason": reason_counts(session, scope),
         "oldest_held": oldest_held(session, scope, now),
         "automatic": overturns(session, scope),
+        "moderators": moderators(session, scope),
     }
 
 

@@ -36,6 +36,7 @@ from redis import Redis
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from moderation.keys import moderator_of
 from moderation.queue import enqueue_delivery
 from moderation.storage import (
     Comment,
@@ -112,9 +113,16 @@ def verify(header: str, body: bytes, secret: str, tolerance: int = 300) -> bool:
 
 
 def event_payload(
-    event_id: str, kind: str, site: Site, comment: Comment, decision: Decision
+    event_id: str,
+    kind: str,
+    site: Site,
+    comment: Comment,
+    decision: Decision,
+    moderator: str | None = None,
 ) -> dict[str, Any]:
     """What receivers get: the comment as its site may see it (no personal data) and the decision.
+
+    ``moderator`` is who decided (``moderation.keys.moderator_of``): None for the policy.
 
     Status and reasons come from the decision: the comment row may have been updated by a bulk
     statement that the session's copy has not seen.
@@ -140,6 +148,7 @@ def event_payload(
             "decision": {
                 "id": decision.id,
                 "actor": decision.actor,
+                "moderator": moderator,
                 "action": decision.action,
                 "from_status": decision.from_status,
                 "to_status": decision.to_status,
@@ -176,7 +185,14 @@ def record_event(session: Session, comment: Comment, decision: Decision, kind: s
             comment_id=comment.id,
             decision_id=decision.id,
             type=kind,
-            payload=event_payload(event_id, kind, site, comment, decision),
+            payload=event_payload(
+                event_id,
+                kind,
+                site,
+                comment,
+                decision,
+                moderator_of(session, decision.key_id, decision.actor),
+            ),
         )
     )
     add_deliveries(session, hooks, event_id)

@@ -14,6 +14,7 @@ from moderation import reports, settings
 from moderation.exceptions import Conflict
 from moderation.http.auth import authenticate
 from moderation.http.scope import load_for, visible_site
+from moderation.keys import with_moderators
 from moderation.review import by_author, status_counts
 from moderation.schemas.actions import (
     ActionSchema,
@@ -132,7 +133,7 @@ class AuthorStanding(MethodView):
             "settings": setting,
             "counts": status_counts(session, {"author": author}, found.id),
             "comments": comments,
-            "decisions": decisions,
+            "decisions": with_moderators(session, decisions),
             "notes": settings.notes_on(session, found.id, "author", author),
             "actions": settings.actions_on(session, found.id, "author", author, RECORD_LIMIT),
         }

@@ -12,6 +12,7 @@ from moderation.authors import with_author_records
 from moderation.decisions import apply_moderator_decision, decide_many
 from moderation.http.auth import authenticate
 from moderation.http.scope import load_for, site_scope
+from moderation.keys import with_moderators
 from moderation.review import InvalidCursor, filtered, queue_page, status_counts
 from moderation.schemas.review import (
     AuthorArgsSchema,
@@ -84,6 +85,7 @@ class CommentDecision(MethodView):
             body.get("labels", ()),
         )
         session.commit()
+        with_moderators(session, [decision])
         return decision
 
 
@@ -131,7 +133,7 @@ class CommentHistory(MethodView):
             .order_by(Decision.created_at, Decision.id)
         ).all()
         with_author_records(session, [comment])
-        return {"comment": comment, "decisions": decisions}
+        return {"comment": comment, "decisions": with_moderators(session, decisions)}
 
 
 @blp.route("/review/authors/<author_hash>")
@@ -171,5 +173,5 @@ class AuthorRecord(MethodView):
             "first_seen": first_seen,
             "last_seen": last_seen,
             "comments": comments,
-            "decisions": decisions,
+            "decisions": with_moderators(session, decisions),
         }

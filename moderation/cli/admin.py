@@ -174,12 +174,20 @@ def keys_group() -> None:
     required=True,
     help="What it may do.",
 )
+@click.option(
+    "--name",
+    help="Who holds it (a moderator's name, 1-100 characters), shown with what they decide.",
+)
 @with_appcontext
-def keys_create(site: str | None, role: str) -> None:
+def keys_create(site: str | None, role: str, name: str | None) -> None:
     """Create a key and print it (only the key, on stdout: it is shown once)."""
-    from moderation.keys import create_key
+    from moderation.keys import checked_name, create_key
     from moderation.storage import Role, Site
 
+    try:
+        name = checked_name(name)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--name") from None
     with db.transaction() as session:
         site_row = None
         if site is not None:
@@ -192,20 +200,24 @@ def keys_create(site: str | None, role: str) -> None:
             raise click.ClickException(
                 "an admin key covers every site; use --role moderate for one site's key"
             )
-        _, plaintext = create_key(session, Role(role), site_row)
+        _, plaintext = create_key(session, Role(role), site_row, name)
     click.echo(plaintext)
 
 
 @keys_group.command("list")
 @with_appcontext
 def keys_list() -> None:
-    """List keys: prefix, role, site, created, revoked (the keys themselves are not stored)."""
+    """List keys: prefix, role, site, created, revoked, name (the keys themselves are not stored).
+
+    The name is last: scripts that read the first five columns read them as before.
+    """
     from moderation.storage import ApiKey
 
     for key in db.session().scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)):
         site = key.site.name if key.site is not None else "*"
         revoked = key.revoked_at.isoformat() if key.revoked_at else "-"
-        click.echo(f"{key.prefix}\t{key.role}\t{site}\t{key.created_at.isoformat()}\t{revoked}")
+        created = key.created_at.isoformat()
+        click.echo(f"{key.prefix}\t{key.role}\t{site}\t{created}\t{revoked}\t{key.name or '-'}")
 
 
 @keys_group.command("revoke")
@@ -221,6 +233,24 @@ def keys_revoke(prefix: str) -> None:
         except ModerationError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"revoked {key.role} key {key.prefix}", err=True)
+
+
+@keys_group.command("name")
+@click.argument("prefix")
+@click.argument("name", required=False)
+@with_appcontext
+def keys_name(prefix: str, name: str | None) -> None:
+    """Name the key that starts with PREFIX (a moderator's name); without NAME, unname it."""
+    from moderation.keys import name_key
+
+    with db.transaction() as session:
+        try:
+            key = name_key(session, prefix, name)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="NAME") from None
+        except ModerationError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"{key.role} key {key.prefix} is {key.name or 'unnamed'}", err=True)
 
 
 @click.command("sweep")

@@ -36,8 +36,8 @@ from moderation.compat.submissions import answer_headers, find_comment, is_unsco
 from moderation.http.cors import normalize_origin
 from moderation.http.limits import find_keys_with, retry_after_seconds
 from moderation.keys import find_key
-from moderation.storage import ApiKey, Comment, Role, db, utcnow
-from moderation.submissions import Submission, submit_and_wait
+from moderation.storage import ApiKey, Comment, CommentStatus, Role, db, utcnow
+from moderation.submissions import THREAD_CLOSED, Submission, ThreadClosed, submit_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +187,10 @@ def comment_check() -> Response:
     session = db.session()
     comment = rechecked(session, key, call) if call.get("recheck_reason") else None
     if comment is None:
-        comment = submit_and_wait(session, key.site, submission(call))
+        try:
+            comment = submit_and_wait(session, key.site, submission(call))
+        except ThreadClosed as closed:
+            return respond(closed_answer(str(closed)))
     # The reasons let a client file a hold apart from spam (the WordPress plugin: Pending).
     headers = {**answer_headers(comment), "X-Moderation-Reasons": ",".join(comment.reasons or [])}
     if comment.status == "pending":
@@ -198,6 +201,27 @@ def comment_check() -> Response:
         return respond(wire.scoring_failed(message), {**headers, "X-akismet-guid": comment.id})
     spam, discard = wire.verdict_answer(comment.status, list(comment.reasons or []))
     return respond(wire.check_answer(spam, discard=discard, guid=comment.id), headers)
+
+
+def closed_answer(message: str) -> wire.Answer:
+    """A comment in a thread a moderator closed: ``true`` with ``discard``, nothing stored.
+
+    Every client then keeps it unpublished, and none asks again: the Akismet plugin discards it
+    (or, where discarding is off, files it as spam, deleted after 15 days); our plugin reads
+    ``rejected`` without ``spam`` and trashes it; Coral's spam phase withholds it. An error
+    answer would hold it in Pending and have WordPress recheck it every 20 minutes, forever.
+    """
+    body, status, headers = wire.check_answer(True, discard=True)
+    return (
+        body,
+        status,
+        {
+            **headers,
+            "X-Moderation-Status": CommentStatus.REJECTED,
+            "X-Moderation-Reasons": THREAD_CLOSED,
+            "X-akismet-debug-help": message,
+        },
+    )
 
 
 def feedback(kind: str) -> Response:

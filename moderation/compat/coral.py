@@ -7,7 +7,8 @@ configured in Coral:
 - ``POST /v1/integrations/coral/moderate``: the external moderation phase. The comment is stored
   as a submission (body as text, links kept as text; the story as the thread, the author's Coral
   id as the name), scored by the workers under the site's policy, and the verdict is answered in
-  Coral's shape: 204 (no action) or 200 with a top-level ``status`` (and ``actions`` flags).
+  Coral's shape: 204 (no action) or 200 with a top-level ``status`` (and ``actions`` flags);
+  a comment on a story a moderator closed is answered ``REJECTED`` and not stored.
   The answer comes within the phase's time budget: ``?timeout=<ms>`` names the timeout set for
   the phase in Coral (default 200, Coral's own default), and a verdict not ready
   ``MARGIN_MS`` before it is answered ``SYSTEM_WITHHELD`` (fail closed: Coral publishes what
@@ -40,7 +41,7 @@ from moderation.compat.guards import BadInput, bad_string, clean_text, load_json
 from moderation.compat.markup import html_to_text
 from moderation.compat.observe import FAILED_CLOSED, TIMEOUT, note, observe
 from moderation.storage import Reason, Site, db
-from moderation.submissions import Submission, submit, wait_for_verdict
+from moderation.submissions import Submission, ThreadClosed, submit, wait_for_verdict
 
 T = TypeVar("T")
 
@@ -111,7 +112,10 @@ def moderate() -> Response:
         parent_id=coral.parent_id,
     )
     session = db.session()
-    comment, _ = submit(session, site, submission)
+    try:
+        comment, _ = submit(session, site, submission)
+    except ThreadClosed:
+        return jsonify(wire.closed_answer())
     # The budget counts from the request's start: storing the comment spends it too.
     spent_ms = int((time.monotonic() - started) * 1000)
     comment = wait_for_verdict(session, comment, max(0, budget_ms() - spent_ms))

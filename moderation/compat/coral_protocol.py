@@ -181,6 +181,23 @@ def moderation_answer(status: str, reasons: list[str]) -> dict[str, Any] | None:
     return answer
 
 
+# What Coral tells the author of a comment refused because its story is closed here.
+CLOSED_REASON = "Comments on this story are closed."
+
+
+def closed_answer() -> dict[str, Any]:
+    """Our answer for a comment on a story a moderator closed: ``REJECTED``, the pipeline ends.
+
+    Coral creates it rejected (never published, not in a queue: a closed thread refuses, as
+    ``/v1``'s 409 does) and tells its author why (code ``OTHER`` with the reason in words).
+    """
+    reason = {"code": "OTHER", "customReason": CLOSED_REASON}
+    return {
+        "status": "REJECTED",
+        "moderationAction": {"status": "REJECTED", "rejectionReason": reason},
+    }
+
+
 @dataclass(frozen=True)
 class Event:
     """A webhook event about one comment: a link (its Coral id) or a Coral moderator's decision.

@@ -108,6 +108,12 @@ def key_error(reason: str) -> PerspectiveError:
     )
 
 
+def failed_precondition(message: str) -> PerspectiveError:
+    """400 FAILED_PRECONDITION (Google's code for it): the request is sound, the state refuses
+    it (a moderator closed the comment's thread); retrying will not help."""
+    return PerspectiveError(400, "FAILED_PRECONDITION", message, [])
+
+
 def unavailable(message: str) -> PerspectiveError:
     """503 UNAVAILABLE: no score in time (the client retries or fails open; we never guess)."""
     return PerspectiveError(503, "UNAVAILABLE", message, [])

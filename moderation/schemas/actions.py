@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from moderation.reports import REPORT_REASONS
 from moderation.schemas.comments import NoteOutSchema
-from moderation.schemas.common import Moment, text_field
+from moderation.schemas.common import Moment, moderator_field, text_field
 from moderation.schemas.review import DecisionSchema, ReviewCommentSchema
 from moderation.settings import AUTHOR_ACTIONS, THREAD_ACTIONS
 
@@ -53,6 +53,7 @@ class ActionSchema(ma.Schema):
     subject = fields.String()
     subject_id = fields.String()
     key_id = fields.Integer(allow_none=True)
+    moderator = moderator_field()
     action = fields.String()
     detail = fields.Dict()
     note = fields.String(allow_none=True)

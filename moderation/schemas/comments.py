@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from moderation.schemas.common import STATUSES, text_field, web_url
+from moderation.schemas.common import STATUSES, moderator_field, text_field, web_url
 
 
 class ThreadSchema(ma.Schema):
@@ -120,5 +120,6 @@ class ReportOutSchema(ma.Schema):
 class NoteOutSchema(ma.Schema):
     id = fields.Integer()
     key_id = fields.Integer(allow_none=True)
+    moderator = moderator_field()
     text = fields.String()
     created_at = fields.DateTime()

@@ -101,3 +101,16 @@ class ErrorSchema(ma.Schema):
         required=True,
         metadata={"description": "Messages per location and field, e.g. json → text → [...]."},
     )
+
+
+def moderator_field() -> fields.String:
+    """Who made a decision, note or action: ``moderation.keys.moderator_of``, set on the row."""
+    return fields.String(
+        allow_none=True,
+        dump_only=True,
+        metadata={
+            "description": "Who: the moderator's name, else the key's prefix "
+            '("key mmt_AbCd12"), "a deleted key" once its key is gone; null for the '
+            "policy's and readers' reports' decisions."
+        },
+    )

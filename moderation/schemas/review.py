@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from models.labels import LABELS, TOXICITY_LABELS
 from moderation.schemas.comments import CommentSchema
-from moderation.schemas.common import ACTIONS, STATUSES, Moment, text_field
+from moderation.schemas.common import ACTIONS, STATUSES, Moment, moderator_field, text_field
 
 
 class ThreadOutSchema(ma.Schema):
@@ -135,6 +135,7 @@ class DecisionSchema(ma.Schema):
     comment_id = fields.String()
     actor = fields.String()
     key_id = fields.Integer(allow_none=True)
+    moderator = moderator_field()
     action = fields.String()
     from_status = fields.String()
     to_status = fields.String()

@@ -32,6 +32,31 @@ class OldestHeldSchema(ma.Schema):
     age_seconds = fields.Float()
 
 
+class ModeratorReviewSchema(ma.Schema):
+    reviewed = fields.Integer(
+        metadata={"description": "Automatic verdicts whose standing (last) decision is theirs."}
+    )
+    overturned = fields.Integer(metadata={"description": "Of those, the other way."})
+    overturn_rate = fields.Float(allow_none=True, metadata={"description": "overturned/reviewed"})
+
+
+class ModeratorStatsSchema(ma.Schema):
+    key_id = fields.Integer(allow_none=True, metadata={"description": "Null: a deleted key."})
+    moderator = fields.String(metadata={"description": "The key's name, else its prefix."})
+    decisions = fields.Integer()
+    by_action = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "approve, reject, spam, not_spam."},
+    )
+    overturned_by_others = fields.Integer(
+        metadata={
+            "description": "Their decisions another moderator later changed to another status."
+        }
+    )
+    automatic = fields.Nested(ModeratorReviewSchema)
+
+
 class StatsSchema(ma.Schema):
     generated_at = fields.DateTime()
     site = fields.String(allow_none=True)
@@ -42,3 +67,7 @@ class StatsSchema(ma.Schema):
     by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
     oldest_held = fields.Nested(OldestHeldSchema, allow_none=True)
     automatic = fields.Nested(AutomaticSchema)
+    moderators = fields.List(
+        fields.Nested(ModeratorStatsSchema),
+        metadata={"description": "Per moderator key, most decisions first."},
+    )

@@ -1,5 +1,6 @@
 """The stats page: volumes, the oldest held comment, overturn rates per verdict and reason (a
-table and an inline SVG chart drawn on the server) and the thresholds those rates suggest raising.
+table and an inline SVG chart drawn on the server), per moderator (decisions by action, theirs
+others overturned, verdicts they overturned) and the thresholds those rates suggest raising.
 
 The figures are ``moderation.stats.stats``, the same as ``GET /v1/stats``, over the same scope.
 """

@@ -78,3 +78,43 @@ def test_an_old_site_bound_admin_key_is_only_its_sites_moderator(client: Any, ke
     assert existing.status_code == 403, existing.get_json()
     assert client.get("/v1/sites/shop/policy", headers=headers).status_code in (403, 404)
     assert client.get("/v1/sites/blog/policy", headers=headers).status_code == 200
+
+
+def test_a_moderators_key_has_a_name_shown_by_keys_list(runner: Any, keys: Any) -> None:
+    created = run_cli(
+        runner, "keys", "create", "--site", "blog", "--role", "moderate", "--name", "  Dana K. "
+    )
+    prefix = created.stdout.strip()[:10]
+    db.remove()
+    key = db.session().scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    assert key is not None and key.name == "Dana K."  # trimmed
+    listing = run_cli(runner, "keys", "list").stdout.splitlines()
+    line = next(line for line in listing if line.startswith(prefix)).split("\t")
+    # The name is the last column; the five before it are as they were; unnamed keys show "-".
+    assert line[1:3] == ["moderate", "blog"] and line[5] == "Dana K."
+    assert all(row.split("\t")[5] == "-" for row in listing if not row.startswith(prefix))
+
+    renamed = run_cli(runner, "keys", "name", prefix, "Dana")
+    assert "is Dana" in renamed.output
+    assert run_cli(runner, "keys", "name", prefix).exit_code == 0  # no NAME: unnamed
+    db.remove()
+    assert db.session().scalar(select(ApiKey.name).where(ApiKey.prefix == prefix)) is None
+
+
+def test_a_bad_name_is_refused_clearly_and_creates_nothing(runner: Any, keys: Any) -> None:
+    db.remove()
+    before = db.session().scalar(select(func.count()).select_from(ApiKey))
+    for name in ("   ", "x" * 101, "Dana\nmat_fake\tadmin", "Dana\x1b[31m", "Dana\u200b"):
+        refused = runner.invoke(
+            args=["keys", "create", "--site", "blog", "--role", "moderate", "--name", name]
+        )
+        assert refused.exit_code == 2, (name, refused.output)
+        assert "--name" in refused.output and ("characters" in refused.output)
+        assert refused.stdout.count("mmt_") == 0
+    renamed = runner.invoke(args=["keys", "name", keys.plain["blog_moderator"][:10], "a\tb"])
+    assert renamed.exit_code == 2 and "printable" in renamed.output
+    unknown = runner.invoke(args=["keys", "name", "mmt_nothere", "Dana"])
+    assert unknown.exit_code == 1 and "no live key" in unknown.output
+    db.remove()
+    assert db.session().scalar(select(func.count()).select_from(ApiKey)) == before
+    assert db.session().scalar(select(func.count()).where(ApiKey.name.is_not(None))) == 0

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from sqlalchemy import update
 
 from moderation.stats import Review
+from moderation.storage import ApiKey, db
 from moderation.web.figures import bars, suggest
 from tests.moderation.web.conftest import Page, stored_comment
 
@@ -68,3 +72,31 @@ def test_bars_put_the_worst_rate_first() -> None:
         }
     )
     assert [(b.name, b.y, b.width) for b in found] == [("insult", 0, 240.0), ("spam", 22, 60.0)]
+
+
+def test_the_per_moderator_table_names_each_moderator(moderator_page: Page, keys: Any) -> None:
+    # Named with markup: the page shows it as text, never as HTML.
+    with db.transaction() as session:
+        session.execute(
+            update(ApiKey)
+            .where(ApiKey.prefix == keys.plain["blog_moderator"][:10])
+            .values(name="Dana <b>K</b>")
+        )
+    held = [
+        stored_comment("blog", f"held {n}", {"insult": 0.6}, reasons=["insult"]) for n in range(3)
+    ]
+    decide_all(moderator_page, held[:2], "approve")
+    decide_all(moderator_page, held[2:], "spam")
+    page = moderator_page.get("/moderate/stats").get_data(as_text=True)
+    assert "<b>K</b>" not in page
+    row = re.search(r'<tr class="moderator"[^>]*><th scope="row">([^<]*)</th>(.*?)</tr>', page)
+    assert row, "no row per moderator"
+    assert row.group(1) == "Dana &lt;b&gt;K&lt;/b&gt;"
+    # Decisions, approve, reject, spam, not spam, overturned by others, reviewed, overturned, rate.
+    cells = re.findall(r"<td>([^<]*)</td>", row.group(2))
+    assert cells == ["3", "2", "0", "1", "0", "0", "3", "2", "67%"]
+
+
+def test_stats_with_no_moderator_decision_say_so(moderator_page: Page) -> None:
+    page = moderator_page.get("/moderate/stats").get_data(as_text=True)
+    assert "No moderator decided in this period." in page
