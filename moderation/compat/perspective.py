@@ -8,8 +8,9 @@ the ``/v1`` shape. The key is a site key (``?key=msk_...``), as Coral's "custom 
 that, never a made-up score):
 
 - without ``doNotStore``: the comment is stored as a submission (text only, ``clientToken`` as
-  its client id, the first requested language), scored by the site's policy like any other, and
-  the moderators see it in the review queue;
+  its client id, ``communityId`` as its thread, the first requested language), scored by the
+  site's policy like any other, and the moderators see it in the review queue; in a thread a
+  moderator closed it is refused, 400 ``FAILED_PRECONDITION``, and nothing is stored;
 - with ``doNotStore: true``: scored through ``moderation.compat.transient`` (no row, no log line,
   the text in Redis only while a worker picks it up).
 
@@ -52,7 +53,7 @@ from moderation.http.limits import find_keys_with, retry_after_seconds
 from moderation.keys import find_key
 from moderation.stats import model_thresholds
 from moderation.storage import ApiKey, Role, db
-from moderation.submissions import Submission, submit_and_wait
+from moderation.submissions import Submission, ThreadClosed, submit_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -193,11 +194,16 @@ def stored_scores(
     submission = Submission(
         text=text,
         client_id=analyze.client_token,
+        # Perspective has no thread; its "community within your platform" is the nearest.
+        thread_id=analyze.community_id,
         language=analyze.languages[0] if analyze.languages else None,
         ip=request.remote_addr,
         user_agent=request.user_agent.string or None,
     )
-    comment = submit_and_wait(db.session(), key.site, submission)
+    try:
+        comment = submit_and_wait(db.session(), key.site, submission)
+    except ThreadClosed as closed:
+        raise wire.failed_precondition(str(closed)) from None
     if is_unscored(comment) or not comment.scores:
         raise wire.unavailable("The comment was not scored in time; retry later.")
     language = scored_language(comment.model_versions)
