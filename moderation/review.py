@@ -2,7 +2,9 @@
 
 ``GET /v1/review/queue`` (``api/review.py``), the author record and the moderator's page
 (``web/queue_page.py``) list and count through here, so the page and the API always show the same
-comments; ``moderation.stats`` scopes its figures with ``filtered``.
+comments; ``moderation.stats`` scopes its figures with ``filtered``. Text search (``q``) is
+``moderation.search``; a watch-list is named to the queue by its threads (``threads``, from
+``moderation.watch_lists.for_queue``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from moderation import search
 from moderation.authors import with_author_records
 from moderation.exceptions import ModerationError
 from moderation.storage import Comment, Score
@@ -38,13 +41,21 @@ def by_author(author: str) -> ColumnElement[bool]:
 
 
 def filtered(query: Select, args: dict[str, Any], site_id: int | None) -> Select:
-    """Apply every filter of the review queue except status and the cursor."""
+    """Apply every filter of the review queue except status and the cursor.
+
+    ``q``: words the text must all have (``search.InvalidSearch`` if it has none); ``threads``:
+    a list of thread ids (a watch-list's), any of which.
+    """
     if site_id is not None:
         query = query.where(Comment.site_id == site_id)
     if args.get("queue") == "reported":
         query = query.where(Comment.report_count > 0)
     if "thread" in args:
         query = query.where(Comment.thread_id == args["thread"])
+    if "threads" in args:
+        query = query.where(Comment.thread_id.in_(args["threads"]))
+    if "q" in args:
+        query = query.where(search.matching(args["q"]))
     if "author" in args:
         query = query.where(by_author(args["author"]))
     if "since" in args:

@@ -68,7 +68,10 @@ def audit(
     detail: dict[str, Any] | None = None,
     note: str | None = None,
 ) -> ModeratorAction:
-    """Log one action and record its webhook event (``<subject>.updated`` or ``note.added``)."""
+    """Log one action and record its webhook event (``<subject>.updated`` or ``note.added``).
+
+    ``subject``: ``author``, ``thread``, ``comment`` (notes only) or ``watch_list``.
+    """
     row = ModeratorAction(
         site_id=site.id,
         subject=subject,
@@ -84,7 +87,11 @@ def audit(
     kind = (
         webhooks.NOTE_ADDED
         if action == "note"
-        else {"author": webhooks.AUTHOR_UPDATED, "thread": webhooks.THREAD_UPDATED}[subject]
+        else {
+            "author": webhooks.AUTHOR_UPDATED,
+            "thread": webhooks.THREAD_UPDATED,
+            "watch_list": webhooks.WATCH_LIST_UPDATED,
+        }[subject]
     )
     data = {"action": action_view(row, moderator_of(session, key_id))}
     # An author's key may be an e-mail hash; only the site's own id goes to receivers.

@@ -563,12 +563,12 @@ class ModeratorAction(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    # "author", "thread" or "comment", and its key, thread id or comment id.
+    # "author", "thread", "comment" or "watch_list", and its key, thread id, comment id or list id.
     subject: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
     # ban, unban, suspend, unsuspend, premoderate, unpremoderate, trust, untrust, close, reopen,
-    # note.
+    # note; a watch-list's create, update, delete.
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     note: Mapped[str | None] = mapped_column(Text)

@@ -53,12 +53,21 @@ logger = logging.getLogger(__name__)
 SCORED = "comment.scored"
 DECIDED = "comment.decided"
 # Events of no decision (``record_action_event``): a reader's report, a moderator's settings on
-# an author or a thread, a note.
+# an author or a thread, a note, a watch-list made, changed or deleted.
 REPORTED = "comment.reported"
 AUTHOR_UPDATED = "author.updated"
 THREAD_UPDATED = "thread.updated"
 NOTE_ADDED = "note.added"
-EVENT_TYPES = (SCORED, DECIDED, REPORTED, AUTHOR_UPDATED, THREAD_UPDATED, NOTE_ADDED)
+WATCH_LIST_UPDATED = "watch_list.updated"
+EVENT_TYPES = (
+    SCORED,
+    DECIDED,
+    REPORTED,
+    AUTHOR_UPDATED,
+    THREAD_UPDATED,
+    NOTE_ADDED,
+    WATCH_LIST_UPDATED,
+)
 SIGNATURE_HEADER = "Moderation-Signature"
 # Deliveries waiting in the session for its commit (see the module docstring).
 _PENDING_KEY = "moderation.webhook_deliveries"

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from moderation.api import actions, comments, feedback, health, review, sites, stats, webhooks
+from moderation.api import (
+    actions,
+    comments,
+    feedback,
+    health,
+    review,
+    sites,
+    stats,
+    watch_lists,
+    webhooks,
+)
 
 # In the order of /openapi.json.
 BLUEPRINTS = [
-    module.blp for module in (comments, review, actions, health, feedback, sites, webhooks, stats)
+    module.blp
+    for module in (comments, review, actions, watch_lists, health, feedback, sites, webhooks, stats)
 ]

@@ -8,8 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 
+from moderation import watch_lists
 from moderation.authors import with_author_records
 from moderation.decisions import apply_moderator_decision, decide_many
+from moderation.exceptions import NotFound
 from moderation.http.auth import authenticate
 from moderation.http.scope import load_for, site_scope
 from moderation.keys import with_moderators
@@ -34,7 +36,9 @@ blp = Blueprint("review", __name__, url_prefix="/v1", description="Review held c
 class ReviewQueue(MethodView):
     @blp.arguments(ReviewQueueArgsSchema, location="query")
     @blp.response(200, ReviewPageSchema)
-    @blp.alt_response(404, response="NOT_FOUND", description="No such site for this key.")
+    @blp.alt_response(
+        404, response="NOT_FOUND", description="No such site or watch-list for this key."
+    )
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Comments waiting for a moderator (``held`` by default), newest first, in pages.
 
@@ -42,11 +46,23 @@ class ReviewQueue(MethodView):
         or ``score_asc``. Each comment carries ``author_counts``, its author's record.
 
         ``next_cursor`` is null on the last page; ``counts`` gives the number of comments per
-        status under the same filters.
+        status under the same filters. ``q`` searches the text; ``watch_list`` narrows the queue
+        to a watch-list's threads (and its site).
         """
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         site_id = site_scope(session, principal, args.get("site"))
+        if "watch_list" in args:
+            try:
+                listed = watch_lists.for_queue(
+                    session, args["watch_list"], site_id, principal.can_access_site
+                )
+            except NotFound as error:
+                abort(404, message=str(error))
+            except watch_lists.OtherSite as error:
+                abort(422, message=str(error), errors={"query": {"watch_list": [str(error)]}})
+            args = {**args, "threads": listed.thread_ids}
+            site_id = listed.site_id
         try:
             items, next_cursor = queue_page(session, args, site_id)
         except InvalidCursor as error:

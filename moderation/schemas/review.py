@@ -10,6 +10,15 @@ from marshmallow import fields, validate
 from models.labels import LABELS, TOXICITY_LABELS
 from moderation.schemas.comments import CommentSchema
 from moderation.schemas.common import ACTIONS, STATUSES, Moment, moderator_field, text_field
+from moderation.search import MAX_QUERY_LENGTH, MAX_WORDS, InvalidSearch, words
+
+
+def checked_search(value: str) -> None:
+    """A search the index can run: a word at least, not too many (``search.words``)."""
+    try:
+        words(value)
+    except InvalidSearch as error:
+        raise ma.ValidationError(str(error)) from error
 
 
 class ThreadOutSchema(ma.Schema):
@@ -61,7 +70,27 @@ class ReviewQueueArgsSchema(ma.Schema):
     label = fields.String(validate=validate.OneOf(LABELS))
     min_score = fields.Float(validate=validate.Range(min=0, max=1))
     reason = fields.String(validate=validate.Regexp(r"^[a-z_]{1,40}$"))
-    author = fields.String(metadata={"description": "An author hash, as listed with comments."})
+    author = fields.String(
+        metadata={
+            "description": "An author: the site's own author id (``author_id``) or the e-mail "
+            "hash (``author_hash``), as listed with comments."
+        }
+    )
+    q = fields.String(
+        validate=[validate.Length(min=1, max=MAX_QUERY_LENGTH), checked_search],
+        metadata={
+            "description": "Words the text must all have (the last one as a prefix), separated "
+            "by spaces; punctuation is only text. 422 if it has no letter or digit, or more "
+            f"than {MAX_WORDS} words."
+        },
+    )
+    watch_list = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "A watch-list's id: the comments of its threads (404: no such list "
+            "for this key; 422: a list of another site than ``site``)."
+        },
+    )
     since = Moment()
     until = Moment()
     sort = fields.String(
