@@ -52,6 +52,8 @@ FILTER_REASONS = (
     Reason.UNSCORED,
 )
 FILTERS = ("site", "thread", "reason", "label", "min_score", "author", "sort", "cursor")
+# The filters behind "More filters and sort" (the search bar has the others).
+MORE_FILTERS = ("site", "reason", "label", "min_score", "since", "until", "sort")
 PAGE_SIZE = 25
 EARLIER_COMMENTS = 3
 UTC_MIDNIGHT = time(0, 0, tzinfo=UTC)
@@ -202,6 +204,9 @@ def queue() -> str:
         sites=visible_sites(session, who),
         labels=LABELS,
         reasons=FILTER_REASONS,
+        # A form sends its empty fields too: only a value opens "More filters" or shows "Clear".
+        more_open=any(request.args.get(name) not in (None, "", "newest") for name in MORE_FILTERS),
+        filtered=any(v for k, v in request.args.items() if k not in ("tab", "cursor")),
         next_url=url_for("moderate.queue", **query, cursor=next_cursor) if next_cursor else None,
         first_url=url_for("moderate.queue", **query) if "cursor" in args else None,
         status=args.get("status", ""),

@@ -272,7 +272,8 @@
       this.say(kind === "author" ? "This comment has no author id or e-mail to act on." : "This comment names no thread.", false, true);
       return;
     }
-    return postJSON(form.action, { action: action })
+    // getAttribute: the buttons named "action" shadow form.action.
+    return postJSON(form.getAttribute("action"), { action: action })
       .then((response) => (response.ok ? response.json() : errorOf(response)))
       .then((data) => {
         const same = kind === "author" ? "author" : "thread";
@@ -314,7 +315,7 @@
       field.focus();
       return;
     }
-    postJSON(form.action, { text: text, on: on ? on.value : "comment" })
+    postJSON(form.getAttribute("action"), { text: text, on: on ? on.value : "comment" })
       .then((response) => (response.ok ? response.json() : errorOf(response)))
       .then((data) => {
         const li = document.createElement("li");
