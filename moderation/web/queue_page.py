@@ -18,14 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.labels import LABELS, TOXICITY_LABELS
+from moderation import watch_lists
 from moderation.decisions import decide_many
+from moderation.exceptions import NotFound
 from moderation.http.auth import Principal
 from moderation.http.scope import site_scope
 from moderation.review import InvalidCursor, filtered, queue_page, status_counts
 from moderation.schemas.common import ACTIONS
 from moderation.schemas.review import ReviewQueueArgsSchema
 from moderation.stats import model_thresholds
-from moderation.storage import Comment, CommentStatus, Reason, Site, db
+from moderation.storage import Comment, CommentStatus, Reason, Site, WatchList, db
 from moderation.web.access import principal, safe_next, signed_in
 from moderation.web.blueprint import bp
 from moderation.web.figures import current_thresholds
@@ -51,7 +53,9 @@ FILTER_REASONS = (
     Reason.TRUSTED_AUTHOR,
     Reason.UNSCORED,
 )
-FILTERS = ("site", "thread", "reason", "label", "min_score", "author", "sort", "cursor")
+FILTERS = (
+    "site", "thread", "reason", "label", "min_score", "author", "q", "watch_list", "sort", "cursor",
+)  # fmt: skip
 # The filters behind "More filters and sort" (the search bar has the others).
 MORE_FILTERS = ("site", "reason", "label", "min_score", "since", "until", "sort")
 PAGE_SIZE = 25
@@ -97,6 +101,11 @@ def visible_sites(session: Session, who: Principal) -> list[Site]:
     if who.site_id is not None:
         query = query.where(Site.id == who.site_id)
     return list(session.scalars(query))
+
+
+def visible_lists(session: Session, sites: list[Site]) -> list[tuple[Site, WatchList]]:
+    """The watch-lists of the sites the key covers, for the selector, by site and name."""
+    return [(site, row) for site in sites for row in watch_lists.lists_of(session, site.id)]
 
 
 def tab_counts(session: Session, args: dict[str, Any], site_id: int | None) -> dict[str, int]:
@@ -174,6 +183,18 @@ def queue() -> str:
     who = principal()
     tab, args = queue_args(request.args)
     site_id = site_scope(session, who, args.get("site"))
+    if "watch_list" in args:
+        # As GET /v1/review/queue does: the list's threads, on the list's site.
+        try:
+            listed = watch_lists.for_queue(
+                session, args["watch_list"], site_id, who.can_access_site
+            )
+        except NotFound as error:
+            abort(404, description=str(error))
+        except watch_lists.OtherSite as error:
+            abort(422, description=str(error))
+        args = {**args, "threads": listed.thread_ids}
+        site_id = listed.site_id
     try:
         items, next_cursor = queue_page(session, args, site_id)
     except InvalidCursor as error:
@@ -186,6 +207,7 @@ def queue() -> str:
         for site_id, policy in {c.site_id: c.site.policy for c in items}.items()
     }
     query: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
+    sites = visible_sites(session, who)
     return render_template(
         "queue.html",
         tab=tab,
@@ -201,7 +223,8 @@ def queue() -> str:
             for comment in items
         ],
         filters=request.args,
-        sites=visible_sites(session, who),
+        sites=sites,
+        watch_lists=visible_lists(session, sites),
         labels=LABELS,
         reasons=FILTER_REASONS,
         # A form sends its empty fields too: only a value opens "More filters" or shows "Clear".

@@ -146,6 +146,42 @@ def test_close_a_thread_and_new_comments_are_refused(up: Up, site: Any, browser:
     assert refused.status_code == 409, refused.text
 
 
+def test_search_finds_a_comment(up: Up, site: Any, browser: Any) -> None:
+    key = site[0]
+    wanted = up.settled(up.submit(key, "The aubergine harvest was late.", "search"))["id"]
+    up.settled(up.submit(key, "Nothing to see in this one.", "search"))
+    page = signed_in(browser, up, up.moderator)
+    page.keyboard.press("/")
+    box = page.locator("#search-q")
+    assert box.evaluate("el => el === document.activeElement")
+    box.type("aubergine harv")  # every word, the last one as a prefix
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=aubergine+harv**")
+    assert [a.get_attribute("data-id") for a in articles(page).all()] == [wanted]
+
+
+def test_a_watch_list_queue(up: Up, site: Any, browser: Any) -> None:
+    key = site[0]
+    watched = [
+        up.settled(up.submit(key, f"On the election story, {n}.", f"election-{n}"))["id"]
+        for n in range(2)
+    ]
+    up.settled(up.submit(key, "On the weather story.", "weather"))
+    made = up.call(
+        "POST",
+        "/v1/sites/delta/watch-lists",
+        up.moderator,
+        json={"name": "Elections", "thread_ids": ["election-0", "election-1"]},
+    )
+    page = signed_in(browser, up, up.moderator)
+    page.get_by_label("Watch-list").select_option(label="delta: Elections")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(f"**watch_list={made['id']}**")
+    shown = [a.get_attribute("data-id") for a in articles(page).all()]
+    assert sorted(shown) == sorted(watched)
+    screenshot(page, "queue-watch-list.png")
+
+
 def test_three_cards_on_a_laptop_screen(up: Up, site: Any, browser: Any, capsys: Any) -> None:
     key = site[0]
     ids = [up.submit(key, TYPICAL, "laptop", email=f"reader{n}@example.org") for n in range(4)]

@@ -180,3 +180,42 @@ def test_the_reported_tab_most_reports_first_then_most_recent(moderator_page: Pa
     # The sort select does not apply to the reported queue (its order is its own).
     again = moderator_page.get("/moderate/?tab=reported&sort=oldest")
     assert again.status_code == 200 and article_ids(again.get_data(as_text=True))[0] == two
+
+
+def test_search_author_and_thread_in_the_search_bar(moderator_page: Page) -> None:
+    soup = held("A recipe for spinach soup.", author_hash="c" * 64, thread={"id": "food"})
+    held("Nothing about cooking here.", thread={"id": "food"})
+    page = moderator_page.get("/moderate/?q=spinach").get_data(as_text=True)
+    assert article_ids(page) == [soup]
+    assert 'id="search-q" name="q" value="spinach"' in page
+    assert article_ids(moderator_page.get("/moderate/?q=spin").get_data(as_text=True)) == [soup]
+    by_author = moderator_page.get(f"/moderate/?author={'c' * 64}&thread=food")
+    assert article_ids(by_author.get_data(as_text=True)) == [soup]
+    # A search without a word, or too long, is a 422 that says why.
+    for bad in ("%21%21%21", "x" * 201):
+        answer = moderator_page.get(f"/moderate/?q={bad}")
+        assert answer.status_code == 422 and "The filters are not valid" in answer.get_data(
+            as_text=True
+        )
+
+
+def test_a_watch_list_narrows_the_queue_to_its_threads(moderator_page: Page) -> None:
+    from moderation import watch_lists
+    from moderation.storage import Site
+
+    watched = held("On a watched story.", thread={"id": "election"})
+    held("On another story.", thread={"id": "weather"})
+    with db.transaction() as session:
+        blog = session.scalar(select(Site).where(Site.name == "blog"))
+        shop = session.scalar(select(Site).where(Site.name == "shop"))
+        assert blog is not None and shop is not None
+        mine = watch_lists.create(session, blog, "Elections", ["election", "recount"], None).id
+        theirs = watch_lists.create(session, shop, "Shop", ["election"], None).id
+    page = moderator_page.get("/moderate/").get_data(as_text=True)
+    assert f'<option value="{mine}" >Elections</option>' in page
+    assert "Shop</option>" not in page  # another site's list is not offered
+    listed = moderator_page.get(f"/moderate/?watch_list={mine}").get_data(as_text=True)
+    assert article_ids(listed) == [watched]
+    assert f'<option value="{mine}" selected>Elections</option>' in listed
+    assert moderator_page.get(f"/moderate/?watch_list={theirs}").status_code == 404
+    assert moderator_page.get("/moderate/?watch_list=nope").status_code == 422
