@@ -25,6 +25,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.job import Job
 from rq.results import Result
 from rq.serializers import JSONSerializer
@@ -38,6 +39,8 @@ HANDOFF_SECONDS = 2.0
 RESULT_TTL_SECONDS = 30
 # XREAD BLOCK in slices of at most this, and half the client's socket timeout.
 BLOCK_SLICE_MS = 1000
+# Blocked reads in a row whose reply came after the socket timeout before Redis counts as frozen.
+MAX_LATE_REPLIES = 3
 
 
 class NoScore(Exception):
@@ -77,9 +80,20 @@ def wait_for_result(connection: Redis, job_id: str, deadline: float) -> Any:
     # Each XREAD BLOCK must end before the client's own socket timeout (0.15 s for the API's).
     timeout = connection.connection_pool.connection_kwargs.get("socket_timeout") or 5.0
     slice_ms = min(BLOCK_SLICE_MS, int(timeout * 500))
+    late_replies = 0
     while (remaining := deadline - time.monotonic()) > 0:
         block = max(1, min(slice_ms, int(remaining * 1000)))
-        response = connection.xread({key: "0-0"}, block=block, count=1)
+        try:
+            response = connection.xread({key: "0-0"}, block=block, count=1)
+        except RedisTimeoutError:
+            # A reply a little later than the socket timeout is a busy machine, not a frozen
+            # Redis (the wait would otherwise fail a comment a worker is about to answer);
+            # several in a row are a frozen one, and the caller stops waiting.
+            late_replies += 1
+            if late_replies >= MAX_LATE_REPLIES:
+                raise
+            continue
+        late_replies = 0
         if response:
             result_id, payload = response[0][1][-1]
             result = Result.restore(
