@@ -41,6 +41,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "models.features.tox_texts",
     "models.features.spam_signal_texts",
     "models.features.spam_signal_texts_v2",
+    "models.site_layer.base_logits",
     "builtins.slice",
     "numpy.float32",
     "numpy.float64",

@@ -63,6 +63,16 @@ class WorkerContext:
             self.scorer = load_scorer()
         return self.scorer
 
+    def for_site(self, scorer: Scorer, site_id: int) -> Scorer:
+        """The scorer for one site's comment: the base with the site's active layer on top, if
+        it has one and ``scorer`` is the base (English) one; else ``scorer`` itself."""
+        layer = self.watch.layers.get(site_id)
+        if layer is None or scorer is not self.scorer:
+            return scorer
+        from models.site_layer import LayeredScorer
+
+        return LayeredScorer(scorer, layer)
+
     def refresh(self) -> None:
         """Pick up a promoted model version: between jobs, never in the middle of one."""
         self.scorer = self.watch.current(self.scorer)

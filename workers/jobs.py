@@ -46,7 +46,8 @@ def score_comment(comment_id: str) -> str:
     routed = routing.route_comment(comment_id, attempt.fields["text"], context.model())
     if routed.scorer is None:
         return scoring.save_unread(comment_id, routed.language)
-    model = routed.scorer
+    # A site's layer, when it has one, re-scores on top of the base (models.site_layer).
+    model = context.for_site(routed.scorer, attempt.site_id)
     try:
         with metrics.MODEL_SECONDS.labels("score").time():
             scores = model.score([attempt.fields])[0]
@@ -76,10 +77,13 @@ def explain_comment(comment_id: str) -> str:
             return "explained"
         fields = scoring.comment_fields(comment)
         scores = dict(comment.scores)
-    # The model that scored it: routed again with the same inputs.
-    model = routing.route_comment(comment_id, fields["text"], current().model()).scorer
+        site_id = comment.site_id
+    # The model that scored it: routed again with the same inputs, with the site's layer.
+    context = current()
+    model = routing.route_comment(comment_id, fields["text"], context.model()).scorer
     if model is None:
         return "nothing to explain"
+    model = context.for_site(model, site_id)
     with metrics.MODEL_SECONDS.labels("explain").time():
         explanations = scoring.explain(model, fields, scores)
     scoring.save_explanations(comment_id, explanations)

@@ -5,7 +5,8 @@ asks the database which versions are active (one small query, at most every ``in
 seconds) and, when that differs from what the worker holds, loads the new versions' bytes through
 the trusted-type loader and builds a new scorer. A failure to check or to load keeps the models
 in hand: a worker never stops scoring because of a bad promotion or a database hiccup, and tries
-again at the next check.
+again at the next check. The sites' active layers (``moderation.learning.site_layers``) are
+checked in the same query and kept in :attr:`ModelWatch.layers`, by site id.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from moderation.learning.site_layers import active_rows, as_stored, layer_site, load_layer
 from moderation.learning.versions import active_fingerprint, active_models, ensure_baseline
 from moderation.storage import db
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from models.scorer import Scorer
+    from models.site_layer import SiteLayer
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,9 @@ class ModelWatch:
         self.checked_at = float("-inf")
         # sha256 -> loaded artifact, so a promotion of one model reloads only that one.
         self.loaded: dict[str, Any] = {}
+        # site id -> its active layer, and the (version, sha256) of each layer held.
+        self.layers: dict[int, SiteLayer] = {}
+        self.layer_versions: dict[str, tuple[str, str]] = {}
 
     def current(self, scorer: Scorer | None) -> Scorer | None:
         """The scorer to use for the next job: ``scorer``, or one over newly promoted versions."""
@@ -56,7 +62,11 @@ class ModelWatch:
         self.checked_at = now
         try:
             with db.transaction() as session:
-                active = active_fingerprint(session)
+                every = active_fingerprint(session)
+                layers = {name: v for name, v in every.items() if layer_site(name) is not None}
+                if layers != self.layer_versions:
+                    self.load_layers(session, layers)
+                active = {name: v for name, v in every.items() if name not in layers}
                 if not active or active == fingerprint(scorer):
                     return scorer
                 fresh = self.build(session)
@@ -74,6 +84,20 @@ class ModelWatch:
         stored = active_models(session)
         self.loaded = {m.sha256: self.loaded.get(m.sha256) or load_artifact(m) for m in stored}
         return build_scorer(stored, self.loaded)
+
+    def load_layers(self, session: Session, wanted: dict[str, tuple[str, str]]) -> None:
+        """Hold the sites' active layers, loading only those not held already."""
+        held = {layer.name: layer for layer in self.layers.values()}
+        layers: dict[int, SiteLayer] = {}
+        for row in active_rows(session, layers=True):
+            site_id = layer_site(row.name)
+            assert site_id is not None
+            if self.layer_versions.get(row.name) == wanted.get(row.name) and row.name in held:
+                layers[site_id] = held[row.name]
+            else:
+                layers[site_id] = load_layer(as_stored(row))
+        logger.info("site layers: %s", {k: v.version for k, v in layers.items()})
+        self.layers, self.layer_versions = layers, dict(wanted)
 
     def load(self, models_dir: str | Path | None) -> Scorer:
         """The worker's first scorer: the registry's active versions (adopting the shipped

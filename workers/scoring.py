@@ -51,6 +51,7 @@ class Attempt:
     number: int
     status: str
     fields: dict[str, Any]
+    site_id: int
 
 
 def comment_fields(comment: Comment) -> dict[str, Any]:
@@ -70,7 +71,9 @@ def start_attempt(comment_id: str) -> Attempt | None:
             return None
         if comment.status == CommentStatus.PENDING:
             comment.score_attempts += 1
-        return Attempt(comment.score_attempts, comment.status, comment_fields(comment))
+        return Attempt(
+            comment.score_attempts, comment.status, comment_fields(comment), comment.site_id
+        )
 
 
 def settle(session: Session, comment_id: str, verdict: Verdict) -> str:

@@ -5,7 +5,9 @@ the held-out share), ``moderation train --feedback FILE --out DIR`` retrains, ``
 DIR`` stores the new versions with their metrics on the held-out feedback, ``models promote``
 makes one active (refused if it does worse than the active version there, unless ``--force``),
 and the workers switch to it within ``MODERATION_MODEL_CHECK_SECONDS``. ``models rollback``
-returns to the previous version. Registered on ``app.cli`` like the other database commands.
+returns to the previous version. ``models train-layer SITE --out DIR`` trains a site's layer
+on its own decisions (``site-layer/SITE`` in the other commands). Registered on ``app.cli`` like
+the other database commands.
 """
 
 from __future__ import annotations
@@ -91,6 +93,17 @@ def site_id_of(session: Any, site: str | None) -> int | None:
     if site_id is None:
         raise click.ClickException(f"no site named {site!r}")
     return int(site_id)
+
+
+def registry_name(session: Any, name: str) -> str:
+    """The registry's name for NAME: ``site-layer/<site name>`` is stored by the site's id."""
+    from moderation.learning.site_layers import LAYER_PREFIX, layer_name
+
+    if not name.startswith(LAYER_PREFIX):
+        return name
+    site_id = site_id_of(session, name[len(LAYER_PREFIX) :])
+    assert site_id is not None
+    return layer_name(site_id)
 
 
 @click.group("models")
@@ -184,7 +197,12 @@ def models_promote(name: str, version: str, force: bool, site: str | None) -> No
         with db.transaction() as session:
             adopt_baseline(session)
             evaluation = promote(
-                session, name, version, cli_actor(), force=force, site_id=site_id_of(session, site)
+                session,
+                registry_name(session, name),
+                version,
+                cli_actor(),
+                force=force,
+                site_id=site_id_of(session, site),
             )
     except ModerationError as error:
         raise click.ClickException(str(error)) from None
@@ -200,7 +218,7 @@ def models_rollback(name: str) -> None:
 
     try:
         with db.transaction() as session:
-            row = rollback(session, name, cli_actor())
+            row = rollback(session, registry_name(session, name), cli_actor())
             version = row.version
     except ModerationError as error:
         raise click.ClickException(str(error)) from None
@@ -218,7 +236,7 @@ def models_history(name: str | None) -> None:
 
     query = select(ModelEvent).order_by(ModelEvent.id)
     if name is not None:
-        query = query.where(ModelEvent.name == name)
+        query = query.where(ModelEvent.name == registry_name(db.session(), name))
     for event in db.session().scalars(query):
         forced = " (forced)" if event.forced else ""
         previous = f" (was {event.previous_version})" if event.previous_version else ""
@@ -226,6 +244,39 @@ def models_history(name: str | None) -> None:
             f"{event.created_at.isoformat()}\t{event.name}\t{event.action}{forced}\t"
             f"{event.version}{previous}\t{event.actor}"
         )
+
+
+@models_group.command("train-layer")
+@click.argument("site")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="A new folder for the layer and its manifest (then: models register DIR).",
+)
+@click.option(
+    "--report-share",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="The share of missed abuse the site's readers report, if known (1 assumes nothing).",
+)
+@with_appcontext
+def models_train_layer(site: str, out_dir: Path, report_share: float) -> None:
+    """Train SITE's layer on its moderators' decisions (the training split) over the active
+    base models' scores; register it, then promote ``site-layer/SITE`` (docs/learning.md)."""
+    from moderation.learning.site_layers import train_site_layer
+
+    try:
+        with db.transaction() as session:
+            adopt_baseline(session)
+            site_id = site_id_of(session, site)
+            assert site_id is not None
+            entry = train_site_layer(session, site_id, site, out_dir, report_share)
+    except ModerationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps({"name": f"site-layer/{site}", **entry}))
 
 
 COMMANDS = (feedback_group, models_group)

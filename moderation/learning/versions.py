@@ -7,7 +7,9 @@ same rows; ``promote`` evaluates again on today's held-out rows (optionally one 
 unless forced, a candidate the gate (``models.evaluate.gate``) does not find measurably better
 there: too few rows to tell, worse on a judged label's AUC or on the verdict, or better on nothing,
 each with a paired bootstrap confidence interval. Every registration, promotion (with that
-evaluation, forced or not) and rollback is written to ``model_events``.
+evaluation, forced or not) and rollback is written to ``model_events``. A site's layer
+(``site-layer/<site id>``, ``moderation.learning.site_layers``) is a version like the others,
+judged on its own site's held-out decisions.
 
 The models package is imported inside the functions that load or evaluate artifacts, so the web
 process never imports scikit-learn.
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from moderation.exceptions import Conflict, ModerationError, NotFound, PromotionRefused
 from moderation.learning.feedback import Split, feedback_rows, holdout_boundary
+from moderation.learning.site_layers import evaluate_layer, layer_site
 from moderation.storage import ModelEvent, ModelStatus, ModelVersion, utcnow
 
 if TYPE_CHECKING:
@@ -135,11 +138,11 @@ def active_fingerprint(session: Session) -> dict[str, tuple[str, str]]:
 
 
 def active_models(session: Session) -> list[StoredModel]:
-    """Every active version with its bytes."""
+    """Every active version of the base models with its bytes (not the sites' layers)."""
     rows = session.scalars(
         select(ModelVersion).where(ModelVersion.status == ModelStatus.ACTIVE)
     ).all()
-    return [stored(row) for row in rows]
+    return [stored(row) for row in rows if layer_site(row.name) is None]
 
 
 def ensure_baseline(session: Session, directory: Path | None = None) -> list[ModelVersion]:
@@ -184,6 +187,12 @@ def evaluate_pair(
     from models.stored import load_artifact
 
     boundary = holdout_boundary(session)
+    if layer_site(candidate.name) is not None:
+        # A site's layer: over the base, against the site's active layer or the base alone.
+        return {
+            **evaluate_layer(session, candidate, rows),
+            "holdout_from": boundary[0].isoformat() if boundary else None,
+        }
     result: dict[str, Any] = {
         "holdout_rows": len(rows),
         "holdout_from": boundary[0].isoformat() if boundary else None,
@@ -222,7 +231,9 @@ def register_directory(session: Session, directory: Path, actor: str) -> list[Mo
             registered.append(existing)
             continue
         row = add_version(session, model, actor)
-        row.metrics = {**row.metrics, "holdout": evaluate_pair(session, row, rows)}
+        site_id = layer_site(row.name)
+        judged_on = rows if site_id is None else holdout(session, site_id)
+        row.metrics = {**row.metrics, "holdout": evaluate_pair(session, row, judged_on)}
         registered.append(row)
     return registered
 
@@ -294,10 +305,13 @@ def promote(
 ) -> dict[str, Any]:
     """Make a version active after judging it on today's held-out feedback; returns that verdict.
 
-    ``site_id`` judges it on that site's held-out decisions only. A forced promotion records the
-    refusal it overrode in its event's evaluation (``refused``).
+    ``site_id`` judges it on that site's held-out decisions only (a site's layer always is, on
+    its own site's). A forced promotion records the refusal it overrode in its event's evaluation
+    (``refused``).
     """
     row = get_version(session, name, version)
+    layer_of = layer_site(name)
+    site_id = layer_of if layer_of is not None else site_id
     if row.status == ModelStatus.ACTIVE:
         raise Conflict(f"{name} {version} is already the active version")
     evaluation = evaluate_pair(session, row, holdout(session, site_id))
