@@ -294,15 +294,23 @@ def learn(service: Service, out: Path, told: float | None) -> dict[str, Any]:
 
 
 def unaffected(service: Service, rows: list[dict[str, Any]], comments: list[Comment]) -> bool:
-    """Whether the site without decisions got exactly the base models' scores and no layer."""
+    """Whether the site without decisions got exactly the base models' scores (routed by
+    language as the worker routes them, one comment at a time) and no layer named."""
+    from models.language import route
+
     base = service.context.scorer
     assert base is not None
-    # One comment at a time, as the worker scores them.
-    expected = [base.score([{"text": row["text"], "name": "Reader"}])[0] for row in rows[:200]]
-    return all(
-        comment.scores == scores and not any("site-layer" in k for k in comment.model_versions)
-        for comment, scores in zip(comments, expected, strict=False)
-    )
+    for row, comment in zip(rows, comments, strict=True):
+        if any(name.startswith("site-layer/") for name in comment.model_versions or {}):
+            return False
+        scorer = route(row["text"], base).scorer
+        if (
+            scorer is not None
+            and comment.scores != scorer.score([{"text": row["text"], "name": "Reader"}])[0]
+        ):
+            logger.warning("the site without decisions scored %r differently", row["text"][:60])
+            return False
+    return True
 
 
 def main() -> None:
