@@ -6,8 +6,8 @@ tokens, which the tests sign in with. Debian's Chromium is driven by Playwright,
 ``executable_path=/usr/bin/chromium`` (never ``playwright install``). Without Chromium or the
 ``playwright`` package the tests skip, saying which is missing.
 
-The screenshots under docs/images/ are taken here (set ``MODERATION_SCREENSHOTS=0`` to skip
-writing them), and the keyboard walk-through prints how long twenty decisions took.
+The screenshots under docs/images/ are taken here when ``MODERATION_SCREENSHOTS=1`` (a plain
+run leaves docs/images as it is), and the keyboard walk-through prints how long twenty decisions took.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def signed_in(browser: Any, up: Up, token: str, **context: Any) -> Any:
 
 
 def screenshot(target: Any, name: str) -> None:
-    if os.environ.get("MODERATION_SCREENSHOTS", "1") != "0":
+    if os.environ.get("MODERATION_SCREENSHOTS") == "1":
         IMAGES.mkdir(parents=True, exist_ok=True)
         target.screenshot(path=str(IMAGES / name))
 

@@ -4,7 +4,7 @@ and watch-lists, and the card's size on a laptop and a phone.
 
 The service, the browser and the sign-in are ``test_moderator_page``'s (its ``Up``, Chromium and
 ``signed_in``), with one ``moderation up`` for this module, stopped at its end. Screenshots go
-to docs/images/ (unless ``MODERATION_SCREENSHOTS=0``).
+to docs/images/ with ``MODERATION_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
