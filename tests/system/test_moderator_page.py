@@ -7,7 +7,8 @@ tokens, which the tests sign in with. Debian's Chromium is driven by Playwright,
 ``playwright`` package the tests skip, saying which is missing.
 
 The screenshots under docs/images/ are taken here when ``MODERATION_SCREENSHOTS=1`` (a plain
-run leaves docs/images as it is), and the keyboard walk-through prints how long twenty decisions took.
+run leaves docs/images as it is), and the keyboard walk-through prints how long twenty decisions
+took.
 """
 
 from __future__ import annotations
