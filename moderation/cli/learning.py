@@ -219,7 +219,7 @@ def models_rollback(name: str) -> None:
     try:
         with db.transaction() as session:
             row = rollback(session, registry_name(session, name), cli_actor())
-            version = row.version
+            version = row.version if row is not None else None
     except ModerationError as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps({"active": {"name": name, "version": version}}))

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# What a site's layer rolled back to when it had no earlier one: the base models alone.
+BASE_ONLY = "base"
+
 
 def stored(row: ModelVersion) -> StoredModel:
     from models.stored import StoredModel
@@ -325,8 +328,12 @@ def promote(
     return evaluation
 
 
-def rollback(session: Session, name: str, actor: str) -> ModelVersion:
-    """Re-activate the version that was active before the current one was promoted."""
+def rollback(session: Session, name: str, actor: str) -> ModelVersion | None:
+    """Re-activate the version that was active before the current one was promoted.
+
+    A site's first layer had none: it is retired, and the site is scored by the base alone
+    (None).
+    """
     current = active_version(session, name)
     if current is None:
         raise NotFound(f"no active version of model {name!r}")
@@ -340,6 +347,23 @@ def rollback(session: Session, name: str, actor: str) -> ModelVersion:
         .order_by(ModelEvent.id.desc())
         .limit(1)
     )
+    if previous_version is None and layer_site(name) is not None:
+        session.execute(
+            update(ModelVersion)
+            .where(ModelVersion.id == current.id)
+            .values(status=ModelStatus.RETIRED)
+        )
+        session.add(
+            ModelEvent(
+                name=name,
+                action="rollback",
+                version=BASE_ONLY,
+                previous_version=current.version,
+                actor=actor,
+            )
+        )
+        session.flush()
+        return None
     if previous_version is None:
         raise Conflict(f"{name} {current.version} was not promoted over another version")
     target = get_version(session, name, previous_version)

@@ -107,8 +107,12 @@ def test_a_site_layer_changes_its_site_only_and_the_gate_judges_it(
     second = train_and_register(runner, tmp_path / "second")
     refused = cli(runner, "models", "promote", "site-layer/blog", second)
     assert refused.exit_code != 0 and "not measurably better" in refused.output
+    # Rolled back, the site's first layer leaves it to the base alone.
+    rolled = cli(runner, "models", "rollback", "site-layer/blog")
+    assert rolled.exit_code == 0 and json.loads(rolled.output)["active"]["version"] is None
     history = cli(runner, "models", "history", "site-layer/blog")
-    assert first in history.output and "promote" in history.output
+    assert f"promote\t{first}" in history.output
+    assert f"rollback\tbase (was {first})" in history.output
 
 
 def test_too_few_held_out_decisions_refuse_a_layer(
