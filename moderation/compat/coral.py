@@ -16,7 +16,8 @@ configured in Coral:
 - ``POST /v1/integrations/coral/events``: Coral's webhook. Events that carry a new comment's id
   link it to the stored comment; ``COMMENT_LEFT_MODERATION_QUEUE`` with status
   APPROVED/REJECTED is a Coral moderator's decision, applied to the linked comment unless it is
-  a replay (``coral_links``); other events are acknowledged and ignored.
+  a replay (``coral_links``); a comment entering Coral's ``REPORTED`` queue is a reader's
+  report on it; other events are acknowledged and ignored.
 
 Success answers are Coral's. Coral defines no error body (any non-2xx is a failure to it), so
 errors here (401 bad signature, 400 unreadable body, 422 bad body) use the ``/v1`` JSON error
@@ -156,6 +157,8 @@ def events() -> Response:
     session = db.session()
     if event.action is None:
         coral_links.link(session, site, event)
+        if event.is_report:
+            coral_links.report(session, site, event, current_app.config["SECRET_KEY"])
     else:
         coral_links.decide(session, site, event)
     return no_content()

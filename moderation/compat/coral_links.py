@@ -15,6 +15,11 @@ way round; both were judged the same, so only a later decision could land on the
 A decision event is then a moderator's decision on the linked comment (feedback for learning,
 and the comment leaves our queue), unless it is a replay: an event whose ``createdAt`` is not
 after the comment's last decision, or whose id was applied before, changes nothing.
+
+Readers' flags in Coral arrive as the comment entering Coral's ``REPORTED`` queue: a reader's
+report here (``moderation.reports``), so it counts toward the site's re-hold and shows in the
+reported queue. Coral sends no reader nor reason, and one event per entry into that queue, not
+per flag: the report is keyed by the event id (a repeated delivery counts once), reason ``other``.
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation import reports
 from moderation.compat import coral_protocol as wire
 from moderation.compat.submissions import find_comment, record_feedback
-from moderation.storage import Comment, CommentStatus, Decision, Site
+from moderation.exceptions import Conflict
+from moderation.privacy import keyed_hash
+from moderation.storage import Comment, CommentStatus, Decision, Report, Site
 
 # How long before Coral's event the phase may have stored the comment (Coral's phase timeout is
 # at most 10 s; its webhook queue may add some more).
@@ -103,3 +111,23 @@ def decide(session: Session, site: Site, event: wire.Event) -> Comment | None:
     return record_feedback(
         session, site, event.action, source=note_of(event), key_id=None, comment=comment
     )
+
+
+def report(session: Session, site: Site, event: wire.Event, secret_key: str) -> Report | None:
+    """Record Coral's readers' flags on the linked comment as a report; None if unknown or seen.
+
+    Commits. The report's reader is a keyed hash of the event id, so a repeated delivery is the
+    same reader's second report and changes nothing.
+    """
+    comment = find_comment(session, site.id, client_id=event.client_id)
+    if comment is None:
+        return None
+    reader = keyed_hash(f"{SOURCE}{event.kind}:{event.event_id}", secret_key)
+    assert reader is not None  # the value is never empty
+    try:
+        row = reports.report(session, comment, reader, "other", "Flagged by readers in Coral.")
+    except Conflict:
+        session.rollback()
+        return None
+    session.commit()
+    return row

@@ -203,7 +203,8 @@ class Event:
     """A webhook event about one comment: a link (its Coral id) or a Coral moderator's decision.
 
     ``action`` is the decision (``approve``/``reject``) of a decision event, else None;
-    ``status`` is Coral's status of the comment.
+    ``status`` is Coral's status of the comment; ``queue`` the moderation queue it entered or
+    left (``PENDING``, ``REPORTED``, ``UNMODERATED``), if the event names one.
     """
 
     kind: str
@@ -213,6 +214,12 @@ class Event:
     story_id: str | None
     status: str | None
     action: str | None
+    queue: str | None = None
+
+    @property
+    def is_report(self) -> bool:
+        """Readers flagged the comment: it entered Coral's reported queue."""
+        return self.kind == "COMMENT_ENTERED_MODERATION_QUEUE" and self.queue == "REPORTED"
 
     @property
     def client_id(self) -> str:
@@ -253,4 +260,5 @@ def parse_event(body: Any) -> Event | None:
     if kind in DECISION_EVENTS and action is None:
         return None
     story_id = _string(data.get("storyID"), "data.storyID")
-    return Event(kind, event_id[:100], created_at, comment_id, story_id, status, action)
+    queue = _string(data.get("queue"), "data.queue")
+    return Event(kind, event_id[:100], created_at, comment_id, story_id, status, action, queue)

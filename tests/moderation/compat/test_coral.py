@@ -18,7 +18,7 @@ from sqlalchemy import select
 from moderation.compat.coral_protocol import sign
 from moderation.compat.coral_secrets import add_secret
 from moderation.decisions import apply_moderator_decision
-from moderation.storage import Comment, Decision, IntegrationSecret, Site, db, utcnow
+from moderation.storage import Comment, Decision, IntegrationSecret, Report, Site, db, utcnow
 from tests.helpers import count, run_cli
 from tests.moderation.compat.coral_schema import (
     ends_pipeline,
@@ -251,6 +251,30 @@ def test_a_replayed_event_does_not_undo_a_later_decision(
     assert send_event(client, secret, LEFT, "event-2", left("APPROVED"), sent_at).status_code == 204
     db.remove()
     assert db.session().get(Comment, comment.id).status == "rejected"
+
+
+def test_readers_flags_in_coral_are_a_report_and_can_rehold(
+    client: Any, secret: str, live_worker: None
+) -> None:
+    set_policy({"rehold_after_reports": 1})
+    body = coral_request(CLEAN)
+    assert coral_answer(post(client, MODERATE, body, sign(secret, body))) is None
+    data = {"storyID": "story-1", "siteID": "coral-site-1", "commentID": "c-9"}
+    assert send_event(client, secret, "COMMENT_CREATED", "created-9", data).status_code == 204
+    reported = {**data, "queue": "REPORTED", "status": "NONE"}
+    for _ in range(2):  # a repeated delivery is one report
+        response = send_event(client, secret, "COMMENT_ENTERED_MODERATION_QUEUE", "rep-1", reported)
+        assert response.status_code == 204
+    db.remove()
+    comment = db.session().scalar(select(Comment))
+    assert (comment.client_id, comment.report_count) == ("comment:c-9", 1)
+    assert (comment.status, comment.reasons) == ("held", ["reported"])
+    assert [r.reason for r in db.session().scalars(select(Report))] == ["other"]
+    # Entering the pending queue is no report.
+    pending = {**data, "queue": "PENDING", "status": "PREMOD"}
+    send_event(client, secret, "COMMENT_ENTERED_MODERATION_QUEUE", "pend-1", pending)
+    db.remove()
+    assert db.session().scalar(select(Comment.report_count)) == 1
 
 
 def test_events_without_id_or_time_are_refused(client: Any, secret: str) -> None:
