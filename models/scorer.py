@@ -318,6 +318,12 @@ class Scorer:
             self.thresholds.update({k: v for k, v in encoder.thresholds.items() if k in LABELS})
         self.languages = {}
 
+    def named_versions(self) -> dict[str, str]:
+        """What a comment's scores came from: each model's version and, when on, the encoder's
+        (``encoder``), as the worker stores them on the comment (``model_versions``)."""
+        encoder = {"encoder": self.encoder_version} if self.encoder_version else {}
+        return {**self.versions, **encoder}
+
     def score(
         self, comments: Sequence[CommentRecord | Mapping[str, str | None]]
     ) -> list[dict[str, float]]:

@@ -145,7 +145,7 @@ def save_scores(model: Scorer, comment_id: str, scores: dict[str, float]) -> str
             if len(kept) < len(scores):
                 spoiled = ", ".join(f"{k}={v}" for k, v in scores.items() if k not in kept)
                 comment.last_error = f"scores that are not finite numbers: {spoiled}"
-            comment.model_versions = dict(model.versions)
+            comment.model_versions = model.named_versions()
             comment.explanations = {
                 **signals.explanations(counted),
                 **word_explanations(comment.text, verdict),

@@ -50,7 +50,7 @@ def assert_scored(comment: dict[str, Any]) -> None:
     assert comment["decided_by"] == "policy"
     assert set(comment["scores"]) == set(LABELS)
     assert all(0.0 <= p <= 1.0 for p in comment["scores"].values())
-    assert set(comment["model_versions"]) == {"spam", "toxicity"}
+    assert set(comment["model_versions"]) == {"spam", "toxicity", "encoder"}  # encoder on
     assert all(comment["model_versions"].values())
 
 

@@ -24,7 +24,7 @@ def submit(client: Any, keys: Any, body: dict[str, Any], site: str = "blog") -> 
 
 
 def test_clean_comment_is_approved_with_scores_and_versions(
-    client: Any, keys: Any, work: Any
+    client: Any, keys: Any, work: Any, scorer: Any
 ) -> None:
     comment_id = submit(client, keys, CLEAN)
     work()
@@ -33,7 +33,9 @@ def test_clean_comment_is_approved_with_scores_and_versions(
     assert body["reasons"] == []
     assert set(body["scores"]) == set(LABELS)
     assert all(0.0 <= p <= 1.0 for p in body["scores"].values())
-    assert set(body["model_versions"]) == {"spam", "toxicity"}
+    # The encoder is on by default, and its version is among what scored the comment.
+    assert set(body["model_versions"]) == {"spam", "toxicity", "encoder"}
+    assert body["model_versions"]["encoder"] == scorer.encoder_version
     rows = db.session().scalars(select(Score).where(Score.comment_id == comment_id)).all()
     assert {row.label for row in rows} == set(LABELS)
 
