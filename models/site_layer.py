@@ -6,9 +6,13 @@ its thresholds are fitted on that site's decisions. Labels with too few decision
 :data:`MIN_CLASS` positives or negatives) keep the base score and the base threshold.
 
 Training rows are moderator decisions, which the base model chose: every fine row was held by
-it, every abusive row was held or reported. So the thresholds are fitted on the verdict over
-out-of-fold predictions, as the base verdict is judged: the fewest fine rows held while at least
-as many abusive rows are caught as the base caught on the same rows (:func:`fit_thresholds`).
+it, every abusive row was held or reported. So the site's undecided approved comments of the
+same period are learned from too, as fine, and the thresholds are fitted on the verdict over
+out-of-fold predictions of all of them: the fewest fine rows held while catching at least the
+share of abuse the base caught (:func:`fit_thresholds`). There, each undecided approved comment
+counts as abusive by the base's probability (the misses nobody reported) and fine by the rest:
+counted as fine, the base would seem to catch nearly all abuse (only reported misses are known)
+and the layer would buy recall the base never had instead of holding fewer fine comments.
 
 The artifact is a dict of stock scikit-learn steps (a FeatureUnion of a FunctionTransformer and
 a HashingVectorizer, one LogisticRegression per label), like the base models', saved with skops.
@@ -136,17 +140,17 @@ def fit_thresholds(
     fine: np.ndarray,
     abusive: np.ndarray,
     target: float,
-    weights: np.ndarray | None = None,
     caps: Sequence[float] | None = None,
 ) -> list[float]:
     """The thresholds of the layer's labels (columns of ``scores``) that catch at least
     ``target`` of the abusive rows while holding the fewest fine ones, greedily.
 
-    ``fixed`` is what the labels the layer leaves alone hold; ``weights`` weigh the abusive
-    rows. Every threshold starts at its cap (1: nothing held); each step lowers the one
-    threshold that catches the most abusive rows per fine row it adds, until the weighted
-    catch reaches the target.
+    ``fine`` and ``abusive`` weigh each row as fine and as abusive (masks, or weights: a row
+    may be partly each). ``fixed`` is what the labels the layer leaves alone hold. Every
+    threshold starts at its cap (1: nothing held); each step lowers the one threshold that
+    catches the most abusive weight per fine weight it adds, until the catch reaches the target.
     """
+    fw, aw = np.asarray(fine, dtype=float), np.asarray(abusive, dtype=float)
     n_labels = scores.shape[1]
     top = list(caps) if caps is not None else [1.0] * n_labels
     grids = []
@@ -154,18 +158,17 @@ def fit_thresholds(
         grid = np.unique(np.quantile(scores[:, j], np.linspace(0, 1, GRID + 1)))[::-1]
         grids.append(grid[grid < top[j]])
     position = [-1] * n_labels
-    w = np.ones(abusive.size) if weights is None else weights
-    needed = target * float(w[abusive].sum()) - 1e-9
+    needed = target * float(aw.sum()) - 1e-9
     current = fixed | held_matrix(scores, top)
-    while float(w[current & abusive].sum()) < needed:
+    while float(aw[current].sum()) < needed:
         best: tuple[float, int, int, np.ndarray] | None = None
         for j in range(n_labels):
             for step in range(position[j] + 1, len(grids[j])):
                 now = current | (scores[:, j] >= grids[j][step])
-                gained = float(w[now & abusive].sum() - w[current & abusive].sum())
-                if gained == 0:
+                gained = float(aw[now].sum() - aw[current].sum())
+                if gained <= 1e-12:
                     continue
-                added = int((now & fine).sum() - (current & fine).sum())
+                added = float(fw[now].sum() - fw[current].sum())
                 gain = gained / (added + 0.5)
                 if best is None or gain > best[0]:
                     best = (gain, j, step, now)
@@ -192,10 +195,10 @@ def train_layer(
     base's scores of the same comments; raises ValueError when no label has enough decisions.
 
     ``approved`` are the site's comments of the same period the policy approved and nobody
-    decided on (with ``approved_base``, their base scores): they are learned from and counted
-    as fine (most are; readers report few of the others). Without them every row is one the
-    base held or missed, and a head can learn that a low base score means abuse (the reported
-    misses), which inverts it on the comments nobody decided.
+    decided on (with ``approved_base``, their base scores): they are learned from as fine (most
+    are). Without them every row is one the base held or missed, and a head can learn that a
+    low base score means abuse (the reported misses), which inverts it on the comments nobody
+    decided. ``missed_weight``: how many misses one reported miss stands for, if known.
     """
     labels = list(TOXICITY_LABELS)
     decided = truth_matrix(rows, labels)
@@ -237,10 +240,16 @@ def train_layer(
     )
     base_cut = [float(base_thresholds.get(k, 0.5)) for k in labels]
     base_held = held_matrix(base_matrix, base_cut)
-    weights = np.where(abusive & ~base_held, missed_weight, 1.0)
-    target = (
-        float(weights[abusive & base_held].sum() / weights[abusive].sum()) if abusive.any() else 1.0
-    )
+    # A reported miss may stand for several (``missed_weight``): the base's true catch is lower.
+    abusive_w = np.where(abusive & ~base_held, missed_weight, 1.0) * abusive
+    fine_w = fine.astype(float)
+    if approved:
+        # Undecided approved comments hide the misses nobody reported: each counts as abusive
+        # by the base's probability, fine by the rest.
+        soft = base_matrix[-len(approved) :, labels.index("toxicity")]
+        abusive_w[-len(approved) :] = soft
+        fine_w[-len(approved) :] = 1 - soft
+    target = float(abusive_w[base_held].sum() / abusive_w.sum()) if abusive_w.any() else 1.0
     # A label without a head whose holds moderators approved often enough may be raised (to
     # at most UNTRAINED_CAP) over its base score; the others keep the base's threshold.
     raised = [k for k in labels if k not in trained and counts[k]["negatives"] >= MIN_CLASS]
@@ -248,7 +257,7 @@ def train_layer(
     fixed = held_matrix(base_matrix[:, untouched], [base_cut[i] for i in untouched])
     tuned = np.column_stack([oof, base_matrix[:, [labels.index(k) for k in raised]]])
     caps = [1.0] * len(trained) + [max(UNTRAINED_CAP, base_cut[labels.index(k)]) for k in raised]
-    cuts = fit_thresholds(tuned, fixed, fine, abusive, target, weights, caps)
+    cuts = fit_thresholds(tuned, fixed, fine_w, abusive_w, target, caps)
     thresholds = dict(zip([*trained, *raised], cuts, strict=True))
     layer_held = held_matrix(tuned, cuts) | fixed
     return {

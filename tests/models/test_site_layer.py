@@ -90,3 +90,23 @@ def test_a_layered_scorer_names_the_layer_and_uses_its_thresholds(scorer: Any) -
     assert {k: v for k, v in mine.items() if k != "toxicity"} == {
         k: v for k, v in theirs.items() if k != "toxicity"
     }
+
+
+def test_undecided_approved_comments_are_learned_as_fine_and_counted_in_the_thresholds() -> None:
+    rows, base = decisions(120)
+    approved = [{"text": f"About {TOPICS[i % 5]}: a plain remark {i}"} for i in range(200)]
+    quiet = [{"spam": 0.01, "toxicity": 0.05, "insult": 0.02}] * 200
+    artifact = train_layer(
+        rows,
+        base,
+        THRESHOLDS,
+        name="site-layer/1",
+        version="v1",
+        approved=approved,
+        approved_base=quiet,
+    )
+    assert artifact["training"]["approved_undecided"] == 200
+    assert artifact["training"]["rows"] == 120  # the decisions; the others are not decisions
+    layer = SiteLayer(artifact)
+    plain = layer.adjust([{"text": "About the budget: a plain remark"}], quiet[:1])[0]
+    assert plain["toxicity"] < layer.thresholds["toxicity"]
