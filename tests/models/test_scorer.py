@@ -258,3 +258,32 @@ def test_weights_are_shares_of_the_score(scorer) -> None:
         # The share follows the logit drop: larger drop, larger share (per occurrence).
         by_drop = sorted({(s.drop, s.weight * sum(t.drop == s.drop for t in every)) for s in every})
         assert [w for _, w in by_drop] == sorted(w for _, w in by_drop)
+
+
+LONG_TOXIC = (
+    "I read the whole piece and honestly the author is a complete moron who has no idea what "
+    "NATO even does, typical garbage from this rag of a paper and its idiot readers who lap it "
+    "up every single day."
+)
+
+
+def test_the_encoder_rescores_a_shortlist_and_shows_the_same_words(
+    scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long comment: occluding only the linear model's top words with the encoder shows the
+    words occluding every word shows; a short comment is explained exactly as before."""
+    import models.scorer as module
+
+    if scorer.encoder is None:
+        pytest.skip("the encoder is off (MODERATION_ENCODER=off)")
+    assert len(set(candidate_spans(LONG_TOXIC))) > module.ENCODER_OCCLUSIONS
+    short = "You are a stupid idiot."
+    labels = ["toxicity", "insult"]
+    shortlisted = scorer.explain({"text": LONG_TOXIC}, labels)
+    short_before = scorer.explain({"text": short}, labels)
+    monkeypatch.setattr(module, "ENCODER_OCCLUSIONS", 10**6)
+    everything = scorer.explain({"text": LONG_TOXIC}, labels)
+    assert scorer.explain({"text": short}, labels) == short_before
+    for label in labels:
+        assert [s.text for s in shortlisted[label]] == [s.text for s in everything[label]]
+        assert {"moron", "idiot"} <= _words(shortlisted[label])
