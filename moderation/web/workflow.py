@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from moderation import settings
 from moderation.http.scope import load_for
+from moderation.keys import moderator_of, with_moderators
 from moderation.schemas.actions import (
     AuthorActionSubmitSchema,
     NoteSubmitSchema,
@@ -123,6 +124,9 @@ def card_extras(session: Session, comments: list[Comment]) -> dict[str, dict[str
                 )
             )
         }
+    # Who decided and who wrote each note, by name (``keys.with_moderators``: one query).
+    with_moderators(session, [d for rows in history.values() for d in rows])
+    with_moderators(session, [n for rows in notes.values() for n in rows])
     found = {}
     for c in comments:
         keys = [k for k in (c.author_id, c.author_hash) if k]
@@ -187,7 +191,13 @@ def add_note(comment_id: str) -> Any:
     note = settings.add_note(session, comment.site, on, subject_id, text, who.key_id)
     session.commit()
     return answer(
-        {"id": note.id, "on": on, "text": note.text, "created_at": note.created_at.isoformat()}
+        {
+            "id": note.id,
+            "on": on,
+            "text": note.text,
+            "moderator": moderator_of(session, note.key_id),
+            "created_at": note.created_at.isoformat(),
+        }
     )
 
 

@@ -102,8 +102,13 @@ def test_add_a_note_with_the_keyboard(up: Up, site: Any, browser: Any) -> None:
     assert "the quote is real" in page.locator(f"#c-{comment_id} .note-list").inner_text()
     notes = up.comment(comment_id)["notes"]
     assert [n["text"] for n in notes] == ["Checked with the author: the quote is real."]
+    # Who wrote it, as the API names them (the token is unnamed: "key <prefix>").
+    by = f"— {notes[0]['moderator']}"
+    assert notes[0]["moderator"].startswith("key ")
+    assert by in page.locator(f"#c-{comment_id} .note-list").inner_text()
     page.reload()  # the note is the server's, not only the page's (behind the closed details)
-    assert "the quote is real" in page.locator(f"#c-{comment_id} .note-list").text_content()
+    listed = page.locator(f"#c-{comment_id} .note-list").text_content()
+    assert "the quote is real" in listed and by in listed
 
 
 def test_ban_an_author_and_their_next_comment_is_rejected(up: Up, site: Any, browser: Any) -> None:

@@ -326,6 +326,10 @@
           li.append(chip, " ");
         }
         li.append(data.text + " ");
+        const by = document.createElement("span");
+        by.className = "by";
+        by.textContent = "— " + data.moderator;
+        li.append(by, " ");
         const time = document.createElement("time");
         time.dateTime = data.created_at;
         time.textContent = data.created_at.slice(0, 16).replace("T", " ");

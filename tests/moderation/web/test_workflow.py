@@ -219,3 +219,27 @@ def test_a_watch_list_narrows_the_queue_to_its_threads(moderator_page: Page) -> 
     assert f'<option value="{mine}" selected>Elections</option>' in listed
     assert moderator_page.get(f"/moderate/?watch_list={theirs}").status_code == 404
     assert moderator_page.get("/moderate/?watch_list=nope").status_code == 422
+
+
+def test_the_history_and_notes_name_the_moderator(moderator_page: Page, keys: Any) -> None:
+    from moderation.keys import hash_key
+    from moderation.storage import ApiKey
+
+    with db.transaction() as session:
+        key = session.scalar(
+            select(ApiKey).where(ApiKey.key_hash == hash_key(keys.plain["blog_moderator"]))
+        )
+        key.name = "Dana <Desk>"
+    comment_id = held()
+    moderator_page.post_form(
+        f"/moderate/comments/{comment_id}/notes",
+        {"text": "Asked the author.", "next": "/moderate/"},
+    )
+    decided = moderator_page.post_json(
+        "/moderate/decisions", {"ids": [comment_id], "action": "reject", "expected_status": "held"}
+    )
+    assert decided.status_code == 200, decided.get_data(as_text=True)
+    page = moderator_page.get("/moderate/?tab=rejected").get_data(as_text=True)
+    assert 'Asked the author. <span class="by">— Dana &lt;Desk&gt;</span>' in page
+    assert "Dana &lt;Desk&gt;: reject (held → rejected)" in page
+    assert "policy: score" in page  # the policy's own verdict keeps its actor
