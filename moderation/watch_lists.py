@@ -49,14 +49,17 @@ def find(session: Session, list_id: int, covers: Callable[[int], bool]) -> Watch
 
 
 def for_queue(
-    session: Session, list_id: int, site_id: int | None, covers: Callable[[int], bool]
-) -> WatchList:
-    """The watch-list a queue is narrowed to: ``NotFound`` as ``find``, ``OtherSite`` if the
-    queue is already narrowed to another site (``site_id``)."""
-    row = find(session, list_id, covers)
+    session: Session, args: dict[str, Any], site_id: int | None, covers: Callable[[int], bool]
+) -> tuple[dict[str, Any], int | None]:
+    """The queue's filters and site once its ``watch_list`` (if any) narrows them: the list's
+    threads, on the list's site. ``NotFound`` as ``find``; ``OtherSite`` if the queue is already
+    narrowed to another site (``site_id``)."""
+    if "watch_list" not in args:
+        return args, site_id
+    row = find(session, args["watch_list"], covers)
     if site_id is not None and row.site_id != site_id:
         raise OtherSite("The watch-list is of another site than the one named.")
-    return row
+    return {**args, "threads": row.thread_ids}, row.site_id
 
 
 def unique_threads(thread_ids: Sequence[str]) -> list[str]:

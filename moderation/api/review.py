@@ -52,17 +52,12 @@ class ReviewQueue(MethodView):
         session = db.session()
         principal = authenticate(session, Role.MODERATE)
         site_id = site_scope(session, principal, args.get("site"))
-        if "watch_list" in args:
-            try:
-                listed = watch_lists.for_queue(
-                    session, args["watch_list"], site_id, principal.can_access_site
-                )
-            except NotFound as error:
-                abort(404, message=str(error))
-            except watch_lists.OtherSite as error:
-                abort(422, message=str(error), errors={"query": {"watch_list": [str(error)]}})
-            args = {**args, "threads": listed.thread_ids}
-            site_id = listed.site_id
+        try:
+            args, site_id = watch_lists.for_queue(session, args, site_id, principal.can_access_site)
+        except NotFound as error:
+            abort(404, message=str(error))
+        except watch_lists.OtherSite as error:
+            abort(422, message=str(error), errors={"query": {"watch_list": [str(error)]}})
         try:
             items, next_cursor = queue_page(session, args, site_id)
         except InvalidCursor as error:

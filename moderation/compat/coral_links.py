@@ -127,7 +127,6 @@ def report(session: Session, site: Site, event: wire.Event, secret_key: str) -> 
     try:
         row = reports.report(session, comment, reader, "other", "Flagged by readers in Coral.")
     except Conflict:
-        session.rollback()
-        return None
+        return None  # its savepoint is rolled back: nothing of it is pending
     session.commit()
     return row

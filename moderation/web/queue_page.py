@@ -183,18 +183,12 @@ def queue() -> str:
     who = principal()
     tab, args = queue_args(request.args)
     site_id = site_scope(session, who, args.get("site"))
-    if "watch_list" in args:
-        # As GET /v1/review/queue does: the list's threads, on the list's site.
-        try:
-            listed = watch_lists.for_queue(
-                session, args["watch_list"], site_id, who.can_access_site
-            )
-        except NotFound as error:
-            abort(404, description=str(error))
-        except watch_lists.OtherSite as error:
-            abort(422, description=str(error))
-        args = {**args, "threads": listed.thread_ids}
-        site_id = listed.site_id
+    try:
+        args, site_id = watch_lists.for_queue(session, args, site_id, who.can_access_site)
+    except NotFound as error:
+        abort(404, description=str(error))
+    except watch_lists.OtherSite as error:
+        abort(422, description=str(error))
     try:
         items, next_cursor = queue_page(session, args, site_id)
     except InvalidCursor as error:
