@@ -41,6 +41,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "models.features.tox_texts",
     "models.features.spam_signal_texts",
     "models.features.spam_signal_texts_v2",
+    "models.features.spam_signal_texts_v3",
+    "models.spam_lists.SpamListTokens",
     "models.site_layer.base_logits",
     "builtins.slice",
     "numpy.float32",

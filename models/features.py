@@ -225,6 +225,18 @@ def spam_signal_texts_v2(records: Sequence[Record]) -> list[str]:
     return out
 
 
+def spam_signal_texts_v3(records: Sequence[Record]) -> list[str]:
+    """The 3.1 signals: those of :func:`spam_signal_texts_v2` plus the link-less promotion
+    tokens (:func:`models.spam_patterns.promotion_tokens`); a function of its own for the
+    same reason as v2."""
+    out = []
+    for r in records:
+        base = signal_tokens(r)
+        n_links = len(URL_RE.findall(r.get("norm") or ""))
+        out.append(" ".join([base, *pattern_tokens(r, n_links, promotions=True)]))
+    return out
+
+
 class CharNgramHasher(TransformerMixin, BaseEstimator):
     """Hashed character n-gram counts, computed with numpy over a whole batch at once.
 

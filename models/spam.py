@@ -13,11 +13,12 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from models.features import CharNgramHasher, norm_texts, spam_signal_texts_v2
+from models.features import CharNgramHasher, norm_texts, spam_signal_texts_v3
 from models.labels import SPAM
+from models.spam_lists import SpamListTokens
 
 NAME = "spam"
-VERSION = "spam-3.0.0"
+VERSION = "spam-3.1.0"
 LABELS = (SPAM,)
 ALPHA = {SPAM: 1e-5}
 
@@ -59,11 +60,13 @@ WEAK_NEGATIVE_SOURCES = (
 WEAK_NEGATIVES_PER_SOURCE = 1200
 
 
-def build_features(n_features: int = 2**17) -> Pipeline:
+def build_features(n_features: int = 2**17, lists_dir: str | None = None) -> Pipeline:
     """Unfitted featurizer: records -> word/char tf-idf of the text plus signal tokens.
 
     ``n_features`` is the hashed size of each of the word and character parts (smaller for
-    the quick models trained on a sample in tests).
+    the quick models trained on a sample in tests).  ``lists_dir`` is the shared data's
+    ``raw/spam-link-lists``, read at fit (:mod:`models.spam_lists`); without it those tokens
+    stay off.
     """
     word = Pipeline(
         [
@@ -91,7 +94,7 @@ def build_features(n_features: int = 2**17) -> Pipeline:
     )
     signals = Pipeline(
         [
-            ("signals", FunctionTransformer(spam_signal_texts_v2)),
+            ("signals", FunctionTransformer(spam_signal_texts_v3)),
             (
                 "hash",
                 HashingVectorizer(
@@ -106,6 +109,29 @@ def build_features(n_features: int = 2**17) -> Pipeline:
             ),
         ]
     )
-    return Pipeline(
-        [("ngrams", FeatureUnion([("word", word), ("char", char), ("signals", signals)]))]
+    lists = Pipeline(
+        [
+            ("tokens", SpamListTokens(lists_dir)),
+            (
+                "hash",
+                HashingVectorizer(
+                    analyzer="word",
+                    token_pattern=r"\S+",
+                    lowercase=False,
+                    n_features=2**6,
+                    alternate_sign=False,
+                    binary=True,
+                    norm=None,
+                ),
+            ),
+        ]
     )
+    parts = [("word", word), ("char", char), ("signals", signals), ("lists", lists)]
+    return Pipeline([("ngrams", FeatureUnion(parts))])
+
+
+def list_tokens(features: Pipeline) -> SpamListTokens:
+    """The fitted :class:`SpamListTokens` step of a featurizer from :func:`build_features`."""
+    parts = dict(features.named_steps["ngrams"].transformer_list)
+    step: SpamListTokens = parts["lists"].named_steps["tokens"]
+    return step

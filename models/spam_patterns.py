@@ -89,6 +89,111 @@ _COMMERCE_WORDS = re.compile(
     r"crypto|bitcoin|forex|recovery|hack(?:er)?|jobs?|income|money|uk|usa|dubai|near me)\b",
     re.IGNORECASE,
 )
+# Spam 3.1: promotions that carry no link (issue 21).  A business introducing itself ("we at X",
+# "our clinic", "X is Toronto's most trusted"), an offer ("70% off", "free estimate", "call us
+# today", "promo code"), free streaming and cracked software ("watch free", "APK", "IPTV",
+# "fully activated"), and prescription drugs without one.  Each is also said by readers ("our
+# company laid off 200 people", "the sale was 30% off"): tokens the model weighs, with praise
+# first ("great post ... we at X") the strongest, never a rule on its own.
+_BUSINESS_RE = re.compile(
+    r"\b(?:we at|at [a-z][\w&'-]*(?: [a-z][\w&'-]*){0,3},? we (?:offer|provide|help|craft|"
+    r"build|specialise|specialize|deliver)|our (?:clinic|agency|studio|"
+    r"academy|institute|salon|restaurant|services|products|experts|technicians|team of experts)|"
+    r"we (?:offer|provide|specialise in|specialize in|deliver|guarantee)|we are (?:a|an|the) "
+    r"(?:leading|trusted|top|best|certified|licensed|professional)|"
+    r"(?:is|are) (?:\w+'s |the )?(?:most trusted|top[- ]rated|leading|best[- ]rated|number one|"
+    r"#1)|(?:certified|licensed|experienced|approved) (?:technicians|experts|instructors|"
+    r"professionals|agents|consultants)|serving (?:clients|customers) (?:in|across)|"
+    r"(?:available|open) 24/7|across (?:the (?:gta|city|country|uk|usa|us)|india|canada)|"
+    r"the team at|helps? (?:students|brands|businesses|homeowners|families|clients|patients) "
+    r"(?:get|grow|find|with)|(?:looking for|in need of|need) an? (?:reliable|trusted|"
+    r"professional|affordable|cheap|top|personal injury|good) \w+ in|should (?:try|contact|"
+    r"call) (?:the )?\w+)\b",
+    re.IGNORECASE,
+)
+# A business's name as written, capitalised and ending in a trade ("Golden Key Realty",
+# "Ledger & Co", "Riverbend Dog Training"); case-sensitive, on the original text.
+_BUSINESS_NAME_RE = re.compile(
+    r"\b(?:[A-Z][\w'-]*(?: &)? ){1,3}(?:Inc|Ltd|LLC|Co|Group|Realty|Interiors|Studios?|Plumbing|"
+    r"Movers|Training|Education|Logistics|Clinic|Digital|Solutions|Services|Agency|Consult(?:ing|"
+    r"ants)|Technologies|Marketing|Roofing|Law|Legal|Dental|Academy|Institute|Travels?|Tours|"
+    r"Properties|Builders|Construction|Finance|Capital|Insurance|Labs|Media|Designs?|"
+    r"Enterprises|Overseas|Immigration|Packers|Cleaning|Landscaping|Turf|Motors|Repairs?)\b"
+)
+_OFFER_RE = re.compile(
+    r"(?:\b\d{1,2}% (?:off|discount)|\b(?:free (?:consultation|quote|estimate|inspection|"
+    r"site survey|survey|trial|demo|shipping|delivery|diagnosis|first lesson)|first lesson "
+    r"(?:free|half price)|half price|discounted rates?|flash sale|limited (?:time )?offer|"
+    r"only \d+ left|(?:call|text|whatsapp|dm|contact|email|message|ring) (?:us|now|today)|"
+    r"book (?:now|today|your (?:free|slot|appointment))|order (?:now|today|the official)|"
+    r"promo code|coupon code|discount code|sign up (?:now|today)|"
+    r"money[- ]back guarantee|guaranteed (?:results|approval|wins?|growth|ranking)|"
+    r"no fix,? no fee|pay after|100% (?:genuine|legit|guaranteed|safe))\b)",
+    re.IGNORECASE,
+)
+_PIRACY_RE = re.compile(
+    r"\b(?:watch (?:\w+ ){0,3}(?:free|online free|for free)|(?:live|stream(?:ing)?) free|"
+    r"free (?:movies|streaming|download|iptv)|download (?:the )?apk|apk|iptv|full hd|"
+    r"no buffering|no (?:account|sign ?up|registration) needed|cracked?|fully activated|"
+    r"lifetime (?:licen[cs]e|access|activation|deal)|activation key|non-drop|"
+    r"buy (?:\w+ )?(?:reviews|followers|likes|views))\b",
+    re.IGNORECASE,
+)
+# Praise as blog spam opens with it, wider than :data:`_PRAISE_RE` (which 2.0 artifacts keep):
+# only ever counted together with a business or an offer, since readers praise articles too.
+_PRAISE_WIDE_RE = re.compile(
+    r"\b(?:(?:great|nice|good|awesome|amazing|excellent|informative|wonderful|fantastic|useful|"
+    r"helpful|interesting|brilliant|superb|insightful|thoughtful|thought-provoking|outstanding|"
+    r"terrific|lovely|detailed|valuable|well[- ]written|well[- ]researched) (?:post|article|"
+    r"blog|read|content|information|info|write-?up|site|work|piece|share|breakdown|analysis|"
+    r"insights?|points?|tips|guide)|(?:really|very|so|such an?|truly) (?:insightful|interesting|"
+    r"informative|useful|helpful|thought-provoking|well written|valuable|inspiring)|"
+    r"(?:beautifully|nicely|well) (?:written|researched|explained|put)|(?:loved|enjoyed) "
+    r"(?:reading|this)|thanks?,? (?:author|admin|for (?:sharing|this|the (?:post|article|info|"
+    r"insights?)))|thank you for (?:sharing|this|writing)|i agree with (?:every|each) "
+    r"(?:word|point))\b",
+    re.IGNORECASE,
+)
+_NO_PRESCRIPTION_RE = re.compile(
+    r"\b(?:without (?:a )?prescription|no prescription|(?:melts?|burns?) (?:belly )?fat|"
+    r"lose \d+ ?(?:lbs|pounds|kg)|blood sugar (?:naturally|in \d+ days))\b",
+    re.IGNORECASE,
+)
+
+
+def promotion_tokens(text: str, norm: str, praise: bool, phone: bool) -> list[str]:
+    """Spam 3.1's link-less promotion tokens of one normalized text (see the regexes above).
+
+    ``praise`` and ``phone`` are what :func:`pattern_tokens` found; praise is widened here.
+    """
+    toks = []
+    praise = praise or bool(_PRAISE_WIDE_RE.search(norm))
+    business = bool(_BUSINESS_RE.search(norm))
+    if _BUSINESS_NAME_RE.search(text):
+        toks.append("biz_name")
+        business = business or praise or phone
+    if praise and phone:
+        toks.append("praise_phone")
+    offer = bool(_OFFER_RE.search(norm))
+    if business:
+        toks.append("biz_intro")
+        if praise:
+            toks.append("praise_business")
+    if offer:
+        toks.append("offer")
+        if business:
+            toks.append("business_offer")
+        if praise:
+            toks.append("praise_offer")
+        if phone:
+            toks.append("offer_phone")
+    if _PIRACY_RE.search(norm):
+        toks.append("piracy")
+    if _NO_PRESCRIPTION_RE.search(norm):
+        toks.append("no_prescription")
+    return toks
+
+
 FREE_MAIL = frozenset(
     [
         "gmail.com",
@@ -177,10 +282,12 @@ def _url_tokens(url: str, name: str) -> list[str]:
     return toks
 
 
-def pattern_tokens(record: Mapping[str, Any], n_links: int) -> list[str]:
+def pattern_tokens(record: Mapping[str, Any], n_links: int, promotions: bool = False) -> list[str]:
     """The blog-spam tokens of one record (``text``, ``norm`` and the form fields).
 
-    ``n_links`` is the number of links :func:`models.features.signal_tokens` found in the text.
+    ``n_links`` is the number of links :func:`models.features.signal_tokens` found in the text;
+    ``promotions`` adds :func:`promotion_tokens` (spam 3.1's signals; 2.0 and 3.0 artifacts
+    score without them, as they were trained).
     """
     text = record.get("text") or ""
     norm = record.get("norm") or ""
@@ -225,4 +332,6 @@ def pattern_tokens(record: Mapping[str, Any], n_links: int) -> list[str]:
         toks.extend(url_toks)
         if praise and url_toks:
             toks.append("praise_commercial_url")
+    if promotions:
+        toks.extend(promotion_tokens(text, norm, praise, phone))
     return toks

@@ -17,7 +17,7 @@ from models.features import CharNgramHasher, tox_texts
 from models.labels import TOXICITY_LABELS
 
 NAME = "toxicity"
-VERSION = "toxicity-3.0.0"
+VERSION = "toxicity-3.1.0"
 LABELS = TOXICITY_LABELS
 WORD_FEATURES = 2**18
 CHAR_FEATURES = 2**18

@@ -68,7 +68,23 @@ def civil(scorer: Any) -> dict[str, Any]:
 
 def functional(scorer: Any, fname: str) -> dict[str, Any]:
     """Accuracy of the verdict per case type: held when the case expects any label, else not."""
-    rows = read_jsonl(TESTSETS / fname)
+    return _functional(scorer, read_jsonl(TESTSETS / fname))
+
+
+def functional_templates(scorer: Any) -> dict[str, Any]:
+    """:func:`functional` on the held-out templates of ``datasets.templates`` (a fifth of the
+    templates, every filling of each), with the accuracy on its hateful and civil halves."""
+    from models.training.datasets.templates import template_cases
+
+    rows = [{"case": c.case, "text": c.text, "expect": c.labels} for c in template_cases("heldout")]
+    out = _functional(scorer, rows)
+    for name, abusive in (("hateful", True), ("civil", False)):
+        part = [r for r in rows if any(v == 1 for v in r["expect"].values()) == abusive]
+        out[name] = _functional(scorer, part)["accuracy"] if part else None
+    return out
+
+
+def _functional(scorer: Any, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     reasons = _score(scorer, rows)
     per: dict[str, list[bool]] = defaultdict(list)
     misses = []
@@ -150,6 +166,7 @@ def verdict_figures(artifacts_dir: Path, data_dir: Path | None = None) -> dict[s
             "civil_news": civil(scorer),
             "functional_heldout": functional(scorer, "functional_heldout.jsonl"),
             "functional_v2": functional(scorer, "functional.jsonl"),
+            "functional_templates": functional_templates(scorer),
             "identity_templates": identity(scorer),
             "linkless_spam": linkless_spam(scorer),
         }
@@ -201,6 +218,14 @@ def card_lines(figs: Mapping[str, Any]) -> list[str]:
     cases = sorted(figs[modes[0]]["functional_heldout"]["per_case"])
     for case in cases:
         row(f"... {case}", lambda f, c=case: f"{f['functional_heldout']['per_case'][c]:.2f}")
+    row(
+        "held-out templates (hate / civil about the same groups), accuracy",
+        lambda f: "{:.3f} ({:.2f} / {:.2f})".format(
+            f["functional_templates"]["accuracy"],
+            f["functional_templates"]["hateful"],
+            f["functional_templates"]["civil"],
+        ),
+    )
     row("link-less blog spam F1 (held out)", lambda f: f"{f['linkless_spam']['f1']:.3f}")
     row(
         "... clean comments naming brands, forex, phones held",

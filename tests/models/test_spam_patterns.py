@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from models.features import spam_signal_texts, spam_signal_texts_v2
+from models.features import spam_signal_texts, spam_signal_texts_v2, spam_signal_texts_v3
 from models.spam_patterns import pattern_tokens
 from models.text import normalize
 
@@ -70,3 +70,45 @@ def test_the_1_2_signals_are_unchanged() -> None:
     record = {"text": "Great post! https://x.example", "norm": "great post! https://x.example"}
     assert "praise" not in spam_signal_texts([record])[0].split()
     assert "praise" in spam_signal_texts_v2([record])[0].split()
+
+
+def tokens_v3(text: str, **fields: str) -> list[str]:
+    record = {"text": text, "norm": normalize(text), **fields}
+    return spam_signal_texts_v3([record])[0].split()
+
+
+def test_praise_then_a_business_without_a_link() -> None:
+    toks = tokens_v3(
+        "Wonderful article, so well researched. We at Brightside Movers provide safe "
+        "relocation across the GTA, free quote today."
+    )
+    assert {"biz_intro", "praise_business", "offer", "business_offer"} <= set(toks)
+    named = tokens_v3("Excellent write-up. Harbour View Realty has flats by the marina.")
+    assert {"biz_name", "praise_business"} <= set(named)
+
+
+def test_free_streaming_cracked_software_and_drugs_without_prescription() -> None:
+    assert "piracy" in tokens_v3("Watch every match free on SportStreamz, no buffering.")
+    assert "piracy" in tokens_v3("Office 2024 lifetime license, fully activated, $19.")
+    assert "no_prescription" in tokens_v3("Get Ozempic pens without a prescription, fast post.")
+
+
+def test_readers_who_mention_companies_prices_and_sales_get_no_promotion_token() -> None:
+    # "30% off" alone is an offer token a reader's comment gets too; the combinations are not.
+    promotion = {"biz_intro", "biz_name", "praise_business", "praise_phone", "piracy"}
+    promotion |= {"business_offer", "praise_offer", "offer_phone", "no_prescription"}
+    for text in (
+        "Our company laid off 200 people last spring and the article misses that.",
+        "The sale was 30% off but the price went up the week before, a classic trick.",
+        "Great article. My sister works at the clinic and the waiting lists are awful.",
+        "Bitcoin fell 8% today, which the column predicted, to its credit.",
+    ):
+        assert not promotion & set(tokens_v3(text)), text
+
+
+def test_the_3_0_signals_are_unchanged_by_the_promotion_tokens() -> None:
+    text = "Great post! We at Acme Roofing offer a free estimate, call us today."
+    record = {"text": text, "norm": normalize(text)}
+    v2 = spam_signal_texts_v2([record])[0].split()
+    assert not {"biz_intro", "offer", "praise_business"} & set(v2)
+    assert set(v2) < set(spam_signal_texts_v3([record])[0].split())

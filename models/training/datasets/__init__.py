@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from models.labels import TOXICITY_LABELS as TOX_LABELS
-from models.training.datasets import comments, hate_speech, spam, wikipedia
+from models.training.datasets import comments, hate_speech, spam, templates, wikipedia
 from models.training.datasets.dedupe import dedupe, drop_contained
 from models.training.datasets.handwritten import handwritten_loader, load_feedback
 from models.training.datasets.rows import Example, Source, dedupe_key
@@ -310,6 +310,24 @@ _RECORDS = (
             "indirect threats -> threat=1; attacks on groups -> identity_attack=1"
         ),
         loader=handwritten_loader("handwritten-functional", "functional_train.jsonl"),
+        kind="handwritten",
+    ),
+    Source(
+        templates.SOURCE,
+        "toxicity",
+        licence="project's own work",
+        medium=(
+            "template-made sentences, each filled with many groups or people (training only; "
+            "a fifth of the templates held out: templates.template_cases('heldout'))"
+        ),
+        mapping=(
+            "derogation, dehumanisation, hateful questions, opinions and negations of groups -> "
+            "identity_attack=1; threats to groups -> threat=1, identity_attack=1; threats to "
+            "people -> threat=1; insults -> insult=1; negation, neutral and positive mentions, "
+            "counter-speech, reports of hate, violent words used innocently, civil disagreement "
+            "and abuse of objects -> toxicity=0"
+        ),
+        loader=templates.load_templates,
         kind="handwritten",
     ),
     Source(
