@@ -114,13 +114,18 @@ class SpanRule:
     least ``min_drop`` and at least ``relative`` times the largest drop of an attack word (a
     word not naming an identity group).  When an identity term is only the target of an attack
     ("These immigrants are vermin"), the attack words lead and the group's name follows them
-    with a lower weight (``identity_last``), whatever their drops.
+    with a lower weight (``identity_last``), whatever their drops.  When no word reaches
+    ``min_drop`` (``redundant``), the words within ``relative`` of the largest drop are shown:
+    a comment with several insults, each enough alone, loses little when any one is left out
+    ("you stupid b*tch, you f.u.c.k.i.n.g id10t" scored 0.99 without any one of them), and a
+    held label must still show what it read.
     """
 
     top: int = 3
     min_drop: float = 0.1
     relative: float = 0.7
     identity_last: bool = True
+    redundant: bool = True
 
 
 # The shipped policy, chosen on 600 posts of the toxic-spans train split (models/evaluate/spans.py;
@@ -455,6 +460,8 @@ def select_spans(spans: Sequence[Span], rule: SpanRule) -> list[Span]:
     lead_by_attack = rule.identity_last and attack_top >= rule.min_drop
     reference = attack_top if lead_by_attack else spans[0].drop
     floor = max(rule.min_drop, rule.relative * reference)
+    if rule.redundant and spans[0].drop < rule.min_drop:
+        floor = rule.relative * spans[0].drop
     kept: list[tuple[bool, Span]] = []
     words, last = 0, None
     for span, named in zip(spans, identity, strict=True):

@@ -152,9 +152,14 @@ YOUTUBE_SOURCES = ("youtube-spam-collection", "youtube-spam-2014-pilot")
 
 
 def lovo_spam(
-    rows: Sequence[Example], threshold: float, seed: int = 0, log: Any = print
+    rows: Sequence[Example],
+    threshold: float,
+    seed: int = 0,
+    log: Any = print,
+    lists_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Leave-one-video-out for spam on YouTube; SMS, e-mail and weak negatives stay in training.
+    """Leave-one-video-out for spam on YouTube; SMS, e-mail and weak negatives stay in training
+    (and the public spam lists of ``lists_dir``, as `moderation train` has them).
 
     The seven videos of the collection and the 2014 pilot: a video both sets have (Psy, Katy
     Perry) is held out with the comments of both.
@@ -165,7 +170,7 @@ def lovo_spam(
     for v in videos:
         train = [r for r in rows if not (r.source in YOUTUBE_SOURCES and r.video == v)]
         test = [r for r in rows if r.source in YOUTUBE_SOURCES and r.video == v]
-        art, _, srows = train_spam(train, seed)
+        art, _, srows = train_spam(train, seed, lists_dir=lists_dir)
         model = LinearLabels(art)
         texts = [r.text for r in test]
         y = np.array([r.labels["spam"] for r in test])

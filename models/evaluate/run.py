@@ -52,7 +52,7 @@ def evaluate(
     rows = load_all(data_dir)
     t0 = time.time()
     print("spam, leave one video out", flush=True)
-    spm = lovo_spam(rows, thresholds["spam"], seed)
+    spm = lovo_spam(rows, thresholds["spam"], seed, lists_dir=data_dir / "raw" / "spam-link-lists")
     (artifacts_dir / PARTIALS[1]).write_text(json.dumps(spm))
     print("toxicity, leave one source out", flush=True)
     tox = loso_toxicity(rows, thresholds, seed, groups, progress_path=artifacts_dir / PARTIALS[0])
@@ -85,6 +85,8 @@ def evaluate(
     _write_report(results, manifest, artifacts_dir, report_path)
     if groups is None:
         summary = summarize(results)
+        # Read again: the evaluation takes a while and the manifest may have changed meanwhile.
+        manifest = read_manifest(artifacts_dir)
         manifest["models"]["toxicity"]["metrics"] = summary["toxicity"]
         manifest["models"]["spam"]["metrics"] = summary["spam"]
         write_manifest(manifest, artifacts_dir)

@@ -426,6 +426,11 @@ def train(
         fit = linear_verdict_thresholds(fitted, seed)
         manifest["thresholds"] = fit["thresholds"]
         manifest["threshold_fit"] = fit
+        # Each model's own entry carries them too: a worker builds its scorer from the
+        # registry's versions, which hold each model's thresholds (the F1-best stay in
+        # ``training``).
+        for entry in manifest["models"].values():
+            entry["thresholds"] = {k: fit["thresholds"][k] for k in entry["labels"]}
     encoder = previous.get("encoder")
     if encoder and all((out_dir / encoder[k]).exists() for k in ("file", "tokenizer")):
         manifest["encoder"] = encoder

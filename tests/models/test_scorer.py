@@ -194,7 +194,10 @@ def test_function_words_are_never_shown(scorer) -> None:
 
 def test_obfuscated_words_are_shown_whole(scorer) -> None:
     text = "you stupid b*tch, you f.u.c.k.i.n.g id10t"
-    spans = scorer.explain({"text": text}, ["toxicity"], rule=None)["toxicity"]
+    # Over both labels: which word moves which label is the model's business (3.1's toxicity
+    # barely moves without "id10t", its insult does); how a word is cut is the test's.
+    explained = scorer.explain({"text": text}, ["toxicity", "insult"], rule=None)
+    spans = [s for label_spans in explained.values() for s in label_spans]
     shown = {s.text for s in spans}
     assert "f.u.c.k.i.n.g" in shown and "id10t" in shown
     assert not {"tch", "b", "f", "k"} & shown
