@@ -76,10 +76,13 @@ def functional_templates(scorer: Any) -> dict[str, Any]:
     templates, every filling of each), with the accuracy on its hateful and civil halves."""
     from models.training.datasets.templates import template_cases
 
-    rows = [{"case": c.case, "text": c.text, "expect": c.labels} for c in template_cases("heldout")]
+    cases = template_cases("heldout")
+    rows: list[dict[str, Any]] = [
+        {"case": c.case, "text": c.text, "expect": c.labels} for c in cases
+    ]
     out = _functional(scorer, rows)
     for name, abusive in (("hateful", True), ("civil", False)):
-        part = [r for r in rows if any(v == 1 for v in r["expect"].values()) == abusive]
+        part = [r for r, c in zip(rows, cases, strict=True) if (1 in c.labels.values()) == abusive]
         out[name] = _functional(scorer, part)["accuracy"] if part else None
     return out
 
